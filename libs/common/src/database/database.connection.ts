@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Database } from './database.types.js';
+
+export interface DatabaseConnectionOptions {
+  /** The owning service; names the embedded folder and the migrations table. */
+  service: string;
+  /** PostgreSQL URL; when unset the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** Folder of the embedded database; default `.data/<service>`. */
+  dataDir?: string;
+  /** Folder of the Drizzle migrations (`drizzle-kit generate` output). */
+  migrationsFolder: string;
+}
+
+export interface DatabaseConnection {
+  db: Database;
+  driver: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the service's database and applies its migrations. Each service keeps
+ * its own migrations table, so several services may share one PostgreSQL
+ * database without their migration histories colliding.
+ */
+export async function openDatabase(
+  options: DatabaseConnectionOptions,
+): Promise<DatabaseConnection> {
+  const migrationConfig = {
+    migrationsFolder: options.migrationsFolder,
+    migrationsSchema: 'drizzle',
+    migrationsTable: `${options.service.replace(/\W/g, '_')}_migrations`,
+  };
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const db = drizzlePg({ client: pool });
+    try {
+      await migratePg(db, migrationConfig);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return { db, driver: 'postgres', close: () => pool.end() };
+  }
+  const dataDir = resolve(options.dataDir ?? `.data/${options.service}`);
+  await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client });
+  try {
+    await migratePglite(db, migrationConfig);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return { db, driver: 'pglite', close: () => client.close() };
+}

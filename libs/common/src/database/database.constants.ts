@@ -1,0 +1,2 @@
+/** Injection token of the service's Drizzle database. */
+export const DATABASE = Symbol('common:database');

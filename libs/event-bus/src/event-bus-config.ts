@@ -1,0 +1,19 @@
+import type { ConfigService } from '@nestjs/config';
+import { eventBusRedisUrl } from '@app/common';
+import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
+
+/**
+ * `EventBusModule` options of a service from its validated environment:
+ * `SERVICE_NAME` (default `service`), the event-bus Redis URL and
+ * `EVENT_HISTORY_TTL_SECONDS`.
+ */
+export function eventBusOptionsFromConfig(
+  service: string,
+  config: ConfigService,
+): EventBusModuleOptions {
+  return {
+    service: config.get<string>('SERVICE_NAME') ?? service,
+    redisUrl: eventBusRedisUrl(config),
+    historyTtlSeconds: config.get<number>('EVENT_HISTORY_TTL_SECONDS'),
+  };
+}

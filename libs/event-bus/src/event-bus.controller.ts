@@ -1,0 +1,68 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { Public, Roles } from '@app/common';
+import type { EventType } from '@app/contracts';
+import {
+  EventValidationError,
+  InvalidPublishOptionsError,
+  UnknownEventTypeError,
+} from './errors/event-validation.error.js';
+import { EventBus } from './event-bus.js';
+import { HistoryQueryDto, PublishEventDto } from './event-bus.dto.js';
+import { EventBusStatus } from './health/event-bus-status.js';
+import { EventHistory } from './history/event-history.js';
+
+/** The event endpoints every app serves (ARCHITECTURE.md section 6). */
+@Controller('api/events')
+export class EventBusController {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly status: EventBusStatus,
+    private readonly history: EventHistory,
+  ) {}
+
+  @Get('health')
+  @Public()
+  health() {
+    return this.status.report();
+  }
+
+  @Get('history')
+  @Roles('admin')
+  async queryHistory(@Query() query: HistoryQueryDto) {
+    const items =
+      query.source === 'local'
+        ? this.history.queryLocal(query)
+        : await this.history.queryRedis(query);
+    return { items };
+  }
+
+  /** Publishes an event as this service; the payload is validated as any other. */
+  @Post('publish')
+  @Roles('admin')
+  async publish(@Body() body: PublishEventDto) {
+    try {
+      const receipt = await this.bus.publish(
+        body.type as EventType,
+        body.payload as never,
+        body.options,
+      );
+      return receipt;
+    } catch (error) {
+      if (
+        error instanceof EventValidationError ||
+        error instanceof UnknownEventTypeError ||
+        error instanceof InvalidPublishOptionsError
+      ) {
+        throw new BadRequestException(error.message);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import {
+  EVENT_CATALOGUE,
+  type EventPayload,
+  type EventType,
+} from '@app/contracts';
+import { currentCorrelation } from './correlation/correlation.context.js';
+import {
+  createEventEnvelope,
+  type EventEnvelope,
+} from './envelope/event-envelope.js';
+import { assertValidPayload } from './envelope/payload-validation.js';
+import { InjectEventBusOptions } from './event-bus.constants.js';
+import { InvalidPublishOptionsError } from './errors/event-validation.error.js';
+import { EVENT_BUS_MESSAGES } from './event-bus.messages.js';
+import { EventHistory } from './history/event-history.js';
+import type {
+  EventBusModuleOptions,
+  PublishOptions,
+} from './interfaces/event-bus-options.interface.js';
+import {
+  LocalSubscribers,
+  type LocalEventHandler,
+} from './local/local-subscribers.js';
+import { EventBusTransports } from './transport/event-bus-transports.js';
+
+export interface PublishReceipt<TData = unknown> {
+  event: EventEnvelope<TData>;
+  /** What happened on the Redis side. */
+  redis: 'published' | 'buffered' | 'skipped';
+  /** Local subscribers called. */
+  localSubscribers: number;
+}
+
+/**
+ * Publishes events of the catalogue: validates the payload, wraps it in the
+ * CloudEvents envelope and delivers it to local subscribers and over Redis.
+ * Every publish of the system passes through `publish`, the one place where
+ * delivery is decided.
+ */
+@Injectable()
+export class EventBus {
+  constructor(
+    @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
+    private readonly local: LocalSubscribers,
+    private readonly transports: EventBusTransports,
+    private readonly history: EventHistory,
+  ) {}
+
+  /**
+   * Publishes `data` as an event of `type`. Throws `EventValidationError`
+   * (naming each failing field) or `UnknownEventTypeError`; nothing is sent
+   * then. The correlation id comes from the current request or event unless
+   * given.
+   */
+  async publish<TType extends EventType>(
+    type: TType,
+    data: EventPayload<TType>,
+    options: PublishOptions = {},
+  ): Promise<PublishReceipt<EventPayload<TType>>> {
+    const mode = this.options.mode ?? 'hybrid';
+    if (options.localOnly && options.redisOnly) {
+      throw new InvalidPublishOptionsError(EVENT_BUS_MESSAGES.conflictingTargets);
+    }
+    if (options.redisOnly && mode === 'local-only') {
+      throw new InvalidPublishOptionsError(EVENT_BUS_MESSAGES.noRedisInLocalOnly);
+    }
+    assertValidPayload(type, data);
+    const context = currentCorrelation();
+    const event = createEventEnvelope({
+      type,
+      source: this.options.service,
+      data,
+      dataversion: EVENT_CATALOGUE[type].version,
+      correlationId: options.correlationId ?? context?.correlationId,
+      causationId: options.causationId ?? context?.causationId,
+    });
+    this.history.recordLocal(event);
+
+    const toLocal = !options.redisOnly && mode !== 'redis-only';
+    const toRedis = !options.localOnly && mode !== 'local-only';
+
+    const localSubscribers = toLocal ? this.local.count(type) : 0;
+    const [redis] = await Promise.all([
+      toRedis && this.transports.publisher
+        ? this.transports.publisher.publish(event)
+        : Promise.resolve('skipped' as const),
+      toLocal ? this.local.deliver(event) : Promise.resolve(),
+    ]);
+    return { event, redis, localSubscribers };
+  }
+
+  /**
+   * Subscribes an in-process handler to `type`; it gets this app's own events
+   * without Redis. Returns the function that unsubscribes.
+   */
+  subscribe<TType extends EventType>(
+    type: TType,
+    handler: LocalEventHandler<TType>,
+  ): () => void {
+    return this.local.subscribe(type, handler);
+  }
+}

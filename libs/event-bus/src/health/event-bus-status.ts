@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { describeRedisUrl, withTimeout } from '@app/common';
+import type { Redis } from 'ioredis';
+import {
+  EVENT_BUS_REDIS,
+  InjectEventBusOptions,
+} from '../event-bus.constants.js';
+import type {
+  EventBusMode,
+  EventBusModuleOptions,
+} from '../interfaces/event-bus-options.interface.js';
+import { LocalSubscribers } from '../local/local-subscribers.js';
+import { EventBusStats } from '../stats/event-bus.stats.js';
+import { EventBusTransports } from '../transport/event-bus-transports.js';
+
+const PING_TIMEOUT_MS = 1_000;
+
+export interface EventBusStatusReport {
+  /** `up`; `degraded` when Redis is unreachable in hybrid mode; else `down`. */
+  status: 'up' | 'degraded' | 'down';
+  service: string;
+  /** The mode in effect now: hybrid falls back to local-only without Redis. */
+  mode: EventBusMode;
+  configuredMode: EventBusMode;
+  redis: {
+    url?: string;
+    connected: boolean;
+    latencyMs?: number;
+    error?: string;
+  };
+  subscriptions: { local: Record<string, number>; redis: string[] };
+  /** Events waiting for Redis. */
+  buffered: number;
+  stats: ReturnType<EventBusStats['snapshot']>;
+}
+
+/** What `GET /api/events/health` and the Terminus indicator report. */
+@Injectable()
+export class EventBusStatus {
+  constructor(
+    @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
+    @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
+    private readonly transports: EventBusTransports,
+    private readonly local: LocalSubscribers,
+    private readonly stats: EventBusStats,
+  ) {}
+
+  async report(): Promise<EventBusStatusReport> {
+    const configuredMode = this.options.mode ?? 'hybrid';
+    const redis = await this.pingRedis();
+    const reachable = configuredMode === 'local-only' || redis.connected;
+    return {
+      status: reachable ? 'up' : configuredMode === 'hybrid' ? 'degraded' : 'down',
+      service: this.options.service,
+      mode: reachable ? configuredMode : 'local-only',
+      configuredMode,
+      redis,
+      subscriptions: {
+        local: this.local.counts(),
+        redis: this.transports.subscribedPatterns(),
+      },
+      buffered: this.transports.publisher?.bufferedCount ?? 0,
+      stats: this.stats.snapshot(),
+    };
+  }
+
+  private async pingRedis(): Promise<EventBusStatusReport['redis']> {
+    if (!this.redis || !this.options.redisUrl) return { connected: false };
+    const url = describeRedisUrl(this.options.redisUrl);
+    const started = performance.now();
+    try {
+      await withTimeout(this.redis.ping(), PING_TIMEOUT_MS);
+      return {
+        url,
+        connected: true,
+        latencyMs: Math.round(performance.now() - started),
+      };
+    } catch (error) {
+      return { url, connected: false, error: (error as Error).message };
+    }
+  }
+}

@@ -1,0 +1,35 @@
+export const EVENT_BUS_MODES = ['hybrid', 'local-only', 'redis-only'] as const;
+/**
+ * `hybrid`: local subscribers and Redis; `local-only`: in-process only;
+ * `redis-only`: Redis only, local subscribers are not called.
+ */
+export type EventBusMode = (typeof EVENT_BUS_MODES)[number];
+
+export interface EventBusModuleOptions {
+  /** The publishing service; becomes the CloudEvents `source`. */
+  service: string;
+  /** Event-bus Redis, `redis://` or `rediss://`. Unused in `local-only`. */
+  redisUrl?: string;
+  /** Default `hybrid`. */
+  mode?: EventBusMode;
+  /** How long published events stay queryable in the history; default 3600. */
+  historyTtlSeconds?: number;
+  /** Prefix of the bus's own Redis keys (history); default `eventbus:`. */
+  keyPrefix?: string;
+  /**
+   * Events kept in memory while Redis is unreachable, published in order when
+   * it returns; default 10000. Past that the oldest are dropped, and counted.
+   */
+  maxBufferedEvents?: number;
+}
+
+export interface PublishOptions {
+  /** Default: the current request's or event's correlation id, or a new one. */
+  correlationId?: string;
+  /** Default: the id of the event being handled, if any. */
+  causationId?: string;
+  /** Deliver to in-process subscribers only. */
+  localOnly?: boolean;
+  /** Deliver over Redis only. */
+  redisOnly?: boolean;
+}

@@ -1,0 +1,87 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { redisOptionsFromUrl } from '@app/common';
+import type { Subscription } from 'rxjs';
+import {
+  DEFAULT_MAX_BUFFERED_EVENTS,
+  InjectEventBusOptions,
+} from '../event-bus.constants.js';
+import { EventHistory } from '../history/event-history.js';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { EventBusStats } from '../stats/event-bus.stats.js';
+import { RedisBroadcastPublisher } from './redis-broadcast.publisher.js';
+import { EventBusRedisServer } from './server-redis-event-bus.js';
+
+/**
+ * Owns the bus's Redis transports: the broadcast publisher (one per app) and
+ * the broadcast servers that `connectEventBus` attaches to the app.
+ */
+@Injectable()
+export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(EventBusTransports.name);
+  readonly publisher: RedisBroadcastPublisher | null;
+  private readonly servers: EventBusRedisServer[] = [];
+  private historySubscription?: Subscription;
+
+  constructor(
+    @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
+    private readonly stats: EventBusStats,
+    private readonly history: EventHistory,
+  ) {
+    this.publisher = this.usesRedis
+      ? new RedisBroadcastPublisher(
+          redisOptionsFromUrl(this.redisUrl),
+          stats,
+          options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
+        )
+      : null;
+  }
+
+  get usesRedis(): boolean {
+    return this.options.mode !== 'local-only';
+  }
+
+  private get redisUrl(): string {
+    if (!this.options.redisUrl) {
+      throw new Error(
+        `EventBusModule needs redisUrl in ${this.options.mode ?? 'hybrid'} mode`,
+      );
+    }
+    return this.options.redisUrl;
+  }
+
+  onModuleInit(): void {
+    if (!this.publisher) {
+      this.logger.log('Event bus in local-only mode: no Redis');
+      return;
+    }
+    this.historySubscription = this.publisher.published$.subscribe(
+      (event) => void this.history.recordInRedis(event),
+    );
+    this.publisher.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.historySubscription?.unsubscribe();
+    await this.publisher?.close();
+  }
+
+  /** A new broadcast server (Nest Redis transport) for `connectMicroservice`. */
+  createBroadcastServer(): EventBusRedisServer {
+    const server = new EventBusRedisServer(
+      redisOptionsFromUrl(this.redisUrl),
+      this.stats,
+    );
+    this.servers.push(server);
+    return server;
+  }
+
+  /** Event patterns the app's broadcast servers listen to. */
+  subscribedPatterns(): string[] {
+    return [...new Set(this.servers.flatMap((server) => server.subscribedPatterns))];
+  }
+}

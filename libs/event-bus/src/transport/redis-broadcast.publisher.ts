@@ -1,0 +1,142 @@
+import { Logger } from '@nestjs/common';
+import type { RedisOptions } from 'ioredis';
+import { lastValueFrom, Subject, type Subscription } from 'rxjs';
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { EventBusStats } from '../stats/event-bus.stats.js';
+import { EventBusRedisClient } from './client-redis-event-bus.js';
+import { REDIS_COMMAND_TIMEOUT_MS } from '../event-bus.constants.js';
+import { toNestRedisOptions } from './nest-redis-options.js';
+
+/**
+ * Emits events over Nest's Redis transport (wire message `{ pattern, data }`
+ * on the channel named by the event type). While Redis is unreachable the
+ * events wait in a bounded in-memory buffer and go out in order when it
+ * returns.
+ */
+export class RedisBroadcastPublisher {
+  private readonly logger = new Logger(RedisBroadcastPublisher.name);
+  private readonly client: EventBusRedisClient;
+  private readonly buffer: EventEnvelope[] = [];
+  private readonly published = new Subject<EventEnvelope>();
+  private statusSubscription?: Subscription;
+  private connected = false;
+  private flushing = false;
+  private retryTimer?: NodeJS.Timeout;
+
+  /** Emits every event once Redis has taken it. */
+  readonly published$ = this.published.asObservable();
+
+  constructor(
+    redis: RedisOptions,
+    private readonly stats: EventBusStats,
+    private readonly maxBuffered: number,
+  ) {
+    this.client = new EventBusRedisClient({
+      ...toNestRedisOptions(redis),
+      // Fail fast instead of queueing inside ioredis, so an event is either
+      // sent or in our buffer, never in limbo.
+      enableOfflineQueue: false,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  connect(): void {
+    this.statusSubscription = this.client.status.subscribe((status) => {
+      const wasConnected = this.connected;
+      this.connected = status === 'connected';
+      if (this.connected && !wasConnected) {
+        this.logger.log('Connected to the event-bus Redis');
+        void this.flush();
+      } else if (!this.connected && wasConnected) {
+        this.logger.warn(
+          'Lost the event-bus Redis; buffering events until it returns',
+        );
+      }
+    });
+    this.client.connect().catch((error: Error) =>
+      this.logger.warn(
+        `Event-bus Redis not reachable yet (${error.message}); retrying`,
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.statusSubscription?.unsubscribe();
+    clearTimeout(this.retryTimer);
+    if (this.buffer.length > 0) {
+      this.logger.warn(
+        `Closing with ${this.buffer.length} events still buffered; they are lost`,
+      );
+    }
+    await this.client.close().catch(() => undefined);
+  }
+
+  /** Sends the event, or buffers it when Redis is unreachable. */
+  async publish(event: EventEnvelope): Promise<'published' | 'buffered'> {
+    if (!this.connected || this.buffer.length > 0 || this.flushing) {
+      this.enqueue(event);
+      return 'buffered';
+    }
+    try {
+      await this.send(event);
+      return 'published';
+    } catch (error) {
+      this.logger.warn(
+        `Publishing ${event.type} ${event.id} failed (${(error as Error).message}); buffered`,
+      );
+      this.enqueue(event);
+      return 'buffered';
+    }
+  }
+
+  private async send(event: EventEnvelope): Promise<void> {
+    await lastValueFrom(this.client.emit(event.type, event), {
+      defaultValue: undefined,
+    });
+    this.stats.count('published', event.type);
+    this.published.next(event);
+  }
+
+  private enqueue(event: EventEnvelope): void {
+    this.buffer.push(event);
+    this.stats.count('buffered', event.type);
+    if (this.buffer.length > this.maxBuffered) {
+      const dropped = this.buffer.shift()!;
+      this.stats.count('dropped', dropped.type);
+      this.logger.error(
+        `Event buffer full (${this.maxBuffered}); dropped ${dropped.type} ${dropped.id}`,
+      );
+    }
+    if (this.connected) void this.flush();
+  }
+
+  /** Sends buffered events in order; stops at the first failure. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.connected && this.buffer.length > 0) {
+        await this.send(this.buffer[0]);
+        this.buffer.shift();
+      }
+    } catch (error) {
+      this.logger.warn(
+        `Flushing buffered events paused: ${(error as Error).message}`,
+      );
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.flush(), 1_000).unref();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.buffer.length === 0) return;
+    this.logger.log(`${this.buffer.length} buffered events wait for Redis`);
+  }
+}

@@ -1,0 +1,85 @@
+import { Logger } from '@nestjs/common';
+import {
+  ServerRedis,
+  type ReadPacket,
+  type RedisContext,
+} from '@nestjs/microservices';
+import type { RedisOptions } from 'ioredis';
+import { runWithCorrelation } from '../correlation/correlation.context.js';
+import { parseEnvelope } from '../envelope/envelope-parser.js';
+import { EVENT_BUS_MESSAGES } from '../event-bus.messages.js';
+import { EventBusStats } from '../stats/event-bus.stats.js';
+import { toNestRedisOptions } from './nest-redis-options.js';
+import { busReconnectDelay } from './redis-retry.js';
+
+/**
+ * Nest's Redis transport server (broadcast delivery) with what the bus adds:
+ * it starts without waiting for Redis and reconnects forever with backoff;
+ * a message that is not a valid envelope of a known type, with a payload that
+ * validates, is logged, counted and dropped before any handler sees it; and
+ * handlers run in the event's correlation, so what they publish or queue
+ * carries it on.
+ */
+export class EventBusRedisServer extends ServerRedis {
+  private readonly busLogger = new Logger(EventBusRedisServer.name);
+
+  constructor(
+    redis: RedisOptions,
+    private readonly stats: EventBusStats,
+  ) {
+    super(toNestRedisOptions(redis));
+  }
+
+  /** Patterns of the `@EventPattern` handlers bound to this server. */
+  get subscribedPatterns(): string[] {
+    return [...this.messageHandlers.keys()];
+  }
+
+  override createRetryStrategy(times: number): number | undefined {
+    if (this.isManuallyClosed) return undefined;
+    return busReconnectDelay(times);
+  }
+
+  /**
+   * Subscribes at once; ioredis queues the SUBSCRIBEs until connected and
+   * renews them after every reconnect, so the app starts while Redis is down.
+   */
+  override start(callback: (error?: unknown) => void): void {
+    Promise.all([this.subClient.connect(), this.pubClient.connect()]).catch(
+      (error: Error) =>
+        this.busLogger.warn(
+          `Event-bus Redis not reachable yet (${error.message}); retrying`,
+        ),
+    );
+    this.bindEvents(this.subClient, this.pubClient);
+    callback();
+  }
+
+  override async handleEvent(
+    pattern: string,
+    packet: ReadPacket,
+    context: RedisContext,
+  ): Promise<unknown> {
+    const parsed = parseEnvelope(pattern, packet.data);
+    if (!parsed.ok) {
+      this.stats.count('rejected', pattern);
+      this.busLogger.warn(EVENT_BUS_MESSAGES.droppedMessage(pattern, parsed.reason));
+      return;
+    }
+    const { envelope } = parsed;
+    this.stats.count('received', envelope.type);
+    return runWithCorrelation(
+      { correlationId: envelope.correlationid, causationId: envelope.id },
+      async () => {
+        try {
+          const result = await super.handleEvent(pattern, packet, context);
+          this.stats.count('delivered', envelope.type);
+          return result;
+        } catch (error) {
+          this.stats.count('failed', envelope.type);
+          throw error;
+        }
+      },
+    );
+  }
+}
