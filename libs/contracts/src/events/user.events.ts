@@ -1,3 +1,5 @@
+// class-transformer's @Type reads design metadata, also outside a Nest app.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsEmail,

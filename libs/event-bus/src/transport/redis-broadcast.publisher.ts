@@ -13,6 +13,11 @@ import { toNestRedisOptions } from './nest-redis-options.js';
  * events wait in a bounded in-memory buffer and go out in order when it
  * returns.
  */
+/** Wait after a reconnect before sending what was buffered. */
+const FLUSH_SETTLE_MS = 1_000;
+/** Wait before trying a failed flush again. */
+const FLUSH_RETRY_MS = 1_000;
+
 export class RedisBroadcastPublisher {
   private readonly logger = new Logger(RedisBroadcastPublisher.name);
   private readonly client: EventBusRedisClient;
@@ -21,7 +26,7 @@ export class RedisBroadcastPublisher {
   private statusSubscription?: Subscription;
   private connected = false;
   private flushing = false;
-  private retryTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
 
   /** Emits every event once Redis has taken it. */
   readonly published$ = this.published.asObservable();
@@ -54,7 +59,9 @@ export class RedisBroadcastPublisher {
       this.connected = status === 'connected';
       if (this.connected && !wasConnected) {
         this.logger.log('Connected to the event-bus Redis');
-        void this.flush();
+        // Pub/sub reaches only who is subscribed: after an outage, give the
+        // subscribers that reconnect at the same time a moment to resubscribe.
+        this.scheduleFlush(this.buffer.length > 0 ? FLUSH_SETTLE_MS : 0);
       } else if (!this.connected && wasConnected) {
         this.logger.warn(
           'Lost the event-bus Redis; buffering events until it returns',
@@ -70,7 +77,7 @@ export class RedisBroadcastPublisher {
 
   async close(): Promise<void> {
     this.statusSubscription?.unsubscribe();
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.flushTimer);
     if (this.buffer.length > 0) {
       this.logger.warn(
         `Closing with ${this.buffer.length} events still buffered; they are lost`,
@@ -115,7 +122,15 @@ export class RedisBroadcastPublisher {
         `Event buffer full (${this.maxBuffered}); dropped ${dropped.type} ${dropped.id}`,
       );
     }
-    if (this.connected) void this.flush();
+    if (this.connected && !this.flushTimer) void this.flush();
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, delayMs).unref();
   }
 
   /** Sends buffered events in order; stops at the first failure. */
@@ -131,8 +146,7 @@ export class RedisBroadcastPublisher {
       this.logger.warn(
         `Flushing buffered events paused: ${(error as Error).message}`,
       );
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.flush(), 1_000).unref();
+      this.scheduleFlush(FLUSH_RETRY_MS);
     } finally {
       this.flushing = false;
     }
