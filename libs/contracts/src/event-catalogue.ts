@@ -1,4 +1,7 @@
-import { BookingCreated, BookingStatusChanged } from './events/booking.events.js';
+import {
+  BookingCreated,
+  BookingStatusChanged,
+} from './events/booking.events.js';
 import { InvoiceGenerated } from './events/invoice.events.js';
 import { ShiftChanged } from './events/shift.events.js';
 import {

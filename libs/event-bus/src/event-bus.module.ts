@@ -78,7 +78,12 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventBusStatus,
     EventBusHealthIndicator,
   ],
-  exports: [EventBus, EventBusHealthIndicator, EventBusStatus, EventBusTransports],
+  exports: [
+    EventBus,
+    EventBusHealthIndicator,
+    EventBusStatus,
+    EventBusTransports,
+  ],
 })
 export class EventBusModule
   extends ConfigurableEventBusModule

@@ -13,7 +13,10 @@ import {
 import { EventBus } from './event-bus.js';
 import type { EventHistory } from './history/event-history.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
-import { LocalSubscribers } from './local/local-subscribers.js';
+import {
+  LocalSubscribers,
+  type LocalEventHandler,
+} from './local/local-subscribers.js';
 import { EventBusStats } from './stats/event-bus.stats.js';
 import type { EventBusTransports } from './transport/event-bus-transports.js';
 
@@ -110,7 +113,10 @@ describe('EventBus.publish', () => {
 
     expect(localSubscribers).toBe(1);
     expect(seen).toEqual([
-      { id: event.id, context: { correlationId: 'c-1', causationId: event.id } },
+      {
+        id: event.id,
+        context: { correlationId: 'c-1', causationId: event.id },
+      },
     ]);
   });
 
@@ -133,7 +139,7 @@ describe('EventBus.publish', () => {
 
   it('stops calling a subscriber once it unsubscribed', async () => {
     const { bus } = createBus();
-    const handler = jest.fn();
+    const handler = jest.fn<LocalEventHandler<'user.verified'>>();
     const unsubscribe = bus.subscribe('user.verified', handler);
 
     unsubscribe();
@@ -144,7 +150,7 @@ describe('EventBus.publish', () => {
 
   it('honours localOnly and redisOnly', async () => {
     const { bus, sent } = createBus();
-    const handler = jest.fn();
+    const handler = jest.fn<LocalEventHandler<'user.verified'>>();
     bus.subscribe('user.verified', handler);
 
     const local = await bus.publish('user.verified', verified(), {

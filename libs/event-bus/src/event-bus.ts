@@ -60,10 +60,14 @@ export class EventBus {
   ): Promise<PublishReceipt<EventPayload<TType>>> {
     const mode = this.options.mode ?? 'hybrid';
     if (options.localOnly && options.redisOnly) {
-      throw new InvalidPublishOptionsError(EVENT_BUS_MESSAGES.conflictingTargets);
+      throw new InvalidPublishOptionsError(
+        EVENT_BUS_MESSAGES.conflictingTargets,
+      );
     }
     if (options.redisOnly && mode === 'local-only') {
-      throw new InvalidPublishOptionsError(EVENT_BUS_MESSAGES.noRedisInLocalOnly);
+      throw new InvalidPublishOptionsError(
+        EVENT_BUS_MESSAGES.noRedisInLocalOnly,
+      );
     }
     assertValidPayload(type, data);
     const context = currentCorrelation();

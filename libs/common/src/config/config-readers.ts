@@ -1,5 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
-import type { RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
 import {
   redisOptionsFromUrl,
   resolveEventBusRedisUrl,
@@ -32,9 +32,12 @@ export function eventBusRedisUrl(config: ConfigService): string {
  * BullMQ connection on the event-bus Redis: `maxRetriesPerRequest: null`, as
  * BullMQ workers require, and reconnection forever with backoff.
  */
-export function bullConnection(config: ConfigService): RedisOptions {
+export function bullConnection(config: ConfigService): ConnectionOptions {
+  const { retryStrategy: _ioredisDefault, ...redis } = redisOptionsFromUrl(
+    eventBusRedisUrl(config),
+  );
   return {
-    ...redisOptionsFromUrl(eventBusRedisUrl(config)),
+    ...redis,
     maxRetriesPerRequest: null,
     retryStrategy: reconnectForever(),
   };

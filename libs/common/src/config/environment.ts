@@ -39,15 +39,21 @@ export class ServiceEnvironment {
   PORT?: number;
 
   @IsOptional()
-  @IsUrl(REDIS_URL, { message: 'EVENT_BUS_REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsUrl(REDIS_URL, {
+    message: 'EVENT_BUS_REDIS_URL must be a redis:// or rediss:// URL',
+  })
   EVENT_BUS_REDIS_URL?: string;
 
   @IsOptional()
-  @IsUrl(REDIS_URL, { message: 'CACHE_REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsUrl(REDIS_URL, {
+    message: 'CACHE_REDIS_URL must be a redis:// or rediss:// URL',
+  })
   CACHE_REDIS_URL?: string;
 
   @IsOptional()
-  @IsUrl(REDIS_URL, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsUrl(REDIS_URL, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL',
+  })
   REDIS_URL?: string;
 
   @IsOptional()
@@ -77,7 +83,11 @@ export class ServiceEnvironment {
 
   @IsOptional()
   @IsUrl(
-    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    {
+      protocols: ['postgres', 'postgresql'],
+      require_tld: false,
+      require_protocol: true,
+    },
     { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' },
   )
   DATABASE_URL?: string;

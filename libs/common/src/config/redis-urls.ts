@@ -23,7 +23,8 @@ export function resolveEventBusRedisUrl(env: RedisUrlSource): string {
     const url = new URL(DEFAULT_REDIS_URL);
     if (env.REDIS_HOST) url.hostname = env.REDIS_HOST;
     if (env.REDIS_PORT) url.port = String(env.REDIS_PORT);
-    if (env.REDIS_PASSWORD) url.password = encodeURIComponent(env.REDIS_PASSWORD);
+    if (env.REDIS_PASSWORD)
+      url.password = encodeURIComponent(env.REDIS_PASSWORD);
     return url.toString();
   }
   return DEFAULT_REDIS_URL;

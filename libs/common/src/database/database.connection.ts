@@ -39,7 +39,10 @@ export async function openDatabase(
     migrationsTable: `${options.service.replace(/\W/g, '_')}_migrations`,
   };
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+    });
     const db = drizzlePg({ client: pool });
     try {
       await migratePg(db, migrationConfig);

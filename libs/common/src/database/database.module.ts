@@ -1,5 +1,4 @@
 import {
-  Global,
   Inject,
   Injectable,
   Logger,
@@ -29,7 +28,8 @@ export interface DatabaseModuleOptions {
 @Injectable()
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
+    @Inject(DATABASE_CONNECTION)
+    private readonly connection: DatabaseConnection,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -11,7 +11,8 @@ import {
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    @Inject(HEALTH_MODULE_OPTIONS) private readonly options: HealthModuleOptions,
+    @Inject(HEALTH_MODULE_OPTIONS)
+    private readonly options: HealthModuleOptions,
   ) {}
 
   /** 200 when every check is up, 503 with the details of each otherwise. */

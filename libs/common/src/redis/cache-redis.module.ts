@@ -64,7 +64,8 @@ class CacheRedisLifecycle implements OnApplicationShutdown {
         });
         redis.on('end', () => (connected = false));
         redis.on('reconnecting', () => {
-          if (connected) logger.warn('Cache Redis connection lost; reconnecting');
+          if (connected)
+            logger.warn('Cache Redis connection lost; reconnecting');
           connected = false;
         });
         return redis;

@@ -4,7 +4,9 @@ import { CorrelationIdMiddleware } from './correlation-id.middleware.js';
 
 function run(header?: string | string[]) {
   const headers: Record<string, string> = {};
-  const request = { headers: { 'x-correlation-id': header } } as unknown as Request;
+  const request = {
+    headers: { 'x-correlation-id': header },
+  } as unknown as Request;
   const response = {
     setHeader: (name: string, value: string) => (headers[name] = value),
   } as unknown as Response;
@@ -17,7 +19,10 @@ function run(header?: string | string[]) {
 
 describe('CorrelationIdMiddleware', () => {
   it('keeps the caller’s id, echoes it and makes it current', () => {
-    expect(run('order-123')).toEqual({ echoed: 'order-123', seen: 'order-123' });
+    expect(run('order-123')).toEqual({
+      echoed: 'order-123',
+      seen: 'order-123',
+    });
   });
 
   it('makes a new id when none is sent', () => {

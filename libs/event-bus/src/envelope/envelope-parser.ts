@@ -3,10 +3,15 @@ import { assertValidPayload } from './payload-validation.js';
 import type { EventEnvelope } from './event-envelope.js';
 
 export type ParsedEnvelope =
-  | { ok: true; envelope: EventEnvelope }
-  | { ok: false; reason: string };
+  { ok: true; envelope: EventEnvelope } | { ok: false; reason: string };
 
-const REQUIRED_STRINGS = ['id', 'type', 'source', 'time', 'correlationid'] as const;
+const REQUIRED_STRINGS = [
+  'id',
+  'type',
+  'source',
+  'time',
+  'correlationid',
+] as const;
 
 /**
  * Checks a message received on `channel`: a CloudEvents envelope of a known
@@ -27,7 +32,10 @@ export function parseEnvelope(channel: string, raw: unknown): ParsedEnvelope {
     }
   }
   if (candidate.type !== channel) {
-    return { ok: false, reason: `type "${String(candidate.type)}" does not match the channel` };
+    return {
+      ok: false,
+      reason: `type "${String(candidate.type)}" does not match the channel`,
+    };
   }
   if (Number.isNaN(Date.parse(candidate.time as string))) {
     return { ok: false, reason: 'time is not an ISO 8601 date' };

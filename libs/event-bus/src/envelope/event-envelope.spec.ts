@@ -39,7 +39,9 @@ describe('createEventEnvelope', () => {
   });
 
   it('gives every event its own id', () => {
-    expect(createEventEnvelope(input).id).not.toBe(createEventEnvelope(input).id);
+    expect(createEventEnvelope(input).id).not.toBe(
+      createEventEnvelope(input).id,
+    );
   });
 
   it('validates with the cloudevents SDK', () => {

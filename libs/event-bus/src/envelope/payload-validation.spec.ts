@@ -55,7 +55,9 @@ describe('assertValidPayload', () => {
       timestamp: new Date().toISOString(),
     };
 
-    const error = captureError(() => assertValidPayload('user.updated', payload));
+    const error = captureError(() =>
+      assertValidPayload('user.updated', payload),
+    );
 
     expect(error.message).toMatch(/changes\.role must be one of/);
   });

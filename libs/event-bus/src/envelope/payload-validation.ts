@@ -12,7 +12,9 @@ export function describeValidationErrors(
   parentPath = '',
 ): string[] {
   return errors.flatMap((error) => {
-    const path = parentPath ? `${parentPath}.${error.property}` : error.property;
+    const path = parentPath
+      ? `${parentPath}.${error.property}`
+      : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property)
         ? `${path}${message.slice(error.property.length)}`

@@ -50,7 +50,11 @@ export class EventBusStatus {
     const redis = await this.pingRedis();
     const reachable = configuredMode === 'local-only' || redis.connected;
     return {
-      status: reachable ? 'up' : configuredMode === 'hybrid' ? 'degraded' : 'down',
+      status: reachable
+        ? 'up'
+        : configuredMode === 'hybrid'
+          ? 'degraded'
+          : 'down',
       service: this.options.service,
       mode: reachable ? configuredMode : 'local-only',
       configuredMode,

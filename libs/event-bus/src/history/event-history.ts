@@ -56,7 +56,12 @@ export class EventHistory {
     ];
     const pipeline = this.redis
       .multi()
-      .set(this.eventKey(event.id), JSON.stringify(event), 'EX', this.ttlSeconds);
+      .set(
+        this.eventKey(event.id),
+        JSON.stringify(event),
+        'EX',
+        this.ttlSeconds,
+      );
     for (const key of indexes) {
       pipeline
         .zadd(key, score, event.id)

@@ -27,9 +27,9 @@ export class LocalSubscribers {
     handler: LocalEventHandler<TType>,
   ): () => void {
     const handlers = this.handlers.get(type) ?? new Set<LocalEventHandler>();
-    handlers.add(handler as LocalEventHandler);
+    handlers.add(handler);
     this.handlers.set(type, handlers);
-    return () => handlers.delete(handler as LocalEventHandler);
+    return () => handlers.delete(handler);
   }
 
   /** Calls every subscriber of the event's type, each in the event's correlation. */

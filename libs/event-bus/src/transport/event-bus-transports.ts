@@ -82,6 +82,8 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
 
   /** Event patterns the app's broadcast servers listen to. */
   subscribedPatterns(): string[] {
-    return [...new Set(this.servers.flatMap((server) => server.subscribedPatterns))];
+    return [
+      ...new Set(this.servers.flatMap((server) => server.subscribedPatterns)),
+    ];
   }
 }

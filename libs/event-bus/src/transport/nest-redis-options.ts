@@ -9,5 +9,7 @@ export type NestRedisOptions = NonNullable<NestRedisTransport['options']>;
  * interface, which differs from ioredis's only in `retryStrategy`, which the
  * bus's transports always replace.
  */
-export const toNestRedisOptions = (redis: RedisOptions): NestRedisOptions =>
-  ({ ...redis, retryStrategy: undefined }) as NestRedisOptions;
+export const toNestRedisOptions = (redis: RedisOptions): NestRedisOptions => ({
+  ...redis,
+  retryStrategy: undefined,
+});

@@ -56,7 +56,8 @@ export class RedisBroadcastPublisher {
   connect(): void {
     this.statusSubscription = this.client.status.subscribe((status) => {
       const wasConnected = this.connected;
-      this.connected = status === 'connected';
+      // Nest's RedisStatus is a const enum, out of reach with isolatedModules.
+      this.connected = (status as string) === 'connected';
       if (this.connected && !wasConnected) {
         this.logger.log('Connected to the event-bus Redis');
         // Pub/sub reaches only who is subscribed: after an outage, give the
@@ -68,11 +69,13 @@ export class RedisBroadcastPublisher {
         );
       }
     });
-    this.client.connect().catch((error: Error) =>
-      this.logger.warn(
-        `Event-bus Redis not reachable yet (${error.message}); retrying`,
-      ),
-    );
+    this.client
+      .connect()
+      .catch((error: Error) =>
+        this.logger.warn(
+          `Event-bus Redis not reachable yet (${error.message}); retrying`,
+        ),
+      );
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import {
   type ReadPacket,
   type RedisContext,
 } from '@nestjs/microservices';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { runWithCorrelation } from '../correlation/correlation.context.js';
 import { parseEnvelope } from '../envelope/envelope-parser.js';
 import { EVENT_BUS_MESSAGES } from '../event-bus.messages.js';
@@ -45,7 +45,8 @@ export class EventBusRedisServer extends ServerRedis {
    * renews them after every reconnect, so the app starts while Redis is down.
    */
   override start(callback: (error?: unknown) => void): void {
-    Promise.all([this.subClient.connect(), this.pubClient.connect()]).catch(
+    const clients = [this.subClient, this.pubClient] as Redis[];
+    Promise.all(clients.map((client) => client.connect())).catch(
       (error: Error) =>
         this.busLogger.warn(
           `Event-bus Redis not reachable yet (${error.message}); retrying`,
@@ -63,7 +64,9 @@ export class EventBusRedisServer extends ServerRedis {
     const parsed = parseEnvelope(pattern, packet.data);
     if (!parsed.ok) {
       this.stats.count('rejected', pattern);
-      this.busLogger.warn(EVENT_BUS_MESSAGES.droppedMessage(pattern, parsed.reason));
+      this.busLogger.warn(
+        EVENT_BUS_MESSAGES.droppedMessage(pattern, parsed.reason),
+      );
       return;
     }
     const { envelope } = parsed;
@@ -72,7 +75,11 @@ export class EventBusRedisServer extends ServerRedis {
       { correlationId: envelope.correlationid, causationId: envelope.id },
       async () => {
         try {
-          const result = await super.handleEvent(pattern, packet, context);
+          const result: unknown = await super.handleEvent(
+            pattern,
+            packet,
+            context,
+          );
           this.stats.count('delivered', envelope.type);
           return result;
         } catch (error) {

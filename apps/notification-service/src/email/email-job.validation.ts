@@ -1,0 +1,30 @@
+import { EmailNotificationJob } from '@app/contracts';
+import { UnrecoverableError } from 'bullmq';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EMAIL_MESSAGES } from './email.messages.js';
+
+/**
+ * Validates the data of an `email-notifications` job against the contract's
+ * class. Invalid data throws `UnrecoverableError`, so BullMQ fails the job
+ * at once (no retry could fix it) with the failing fields as its reason.
+ */
+export function parseEmailJob(data: unknown): EmailNotificationJob {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UnrecoverableError(
+      EMAIL_MESSAGES.invalidJob(EMAIL_MESSAGES.notAnObject),
+    );
+  }
+  const job = plainToInstance(EmailNotificationJob, data);
+  const errors = validateSync(job, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new UnrecoverableError(EMAIL_MESSAGES.invalidJob(describe(errors)));
+  }
+  return job;
+}
+
+function describe(errors: ValidationError[]): string {
+  return errors
+    .flatMap((error) => Object.values(error.constraints ?? {}))
+    .join('; ');
+}

@@ -1,0 +1,34 @@
+/** Texts of the e-mail feature's errors and logs, in one place. */
+export const EMAIL_MESSAGES = {
+  invalidJob: (reasons: string) =>
+    `Invalid email-notifications job data: ${reasons}`,
+  notAnObject: 'the job data must be an object',
+  templateNotAvailable: (template: string) =>
+    `The e-mail template "${template}" is not available yet`,
+  missingVariables: (template: string, names: string[]) =>
+    `The e-mail template "${template}" needs the variables: ${names.join(', ')}`,
+  invalidVariable: (name: string) =>
+    `The e-mail variable "${name}" must be a string, number or boolean`,
+  sendFailed: (reason: string) => `Sending the e-mail failed: ${reason}`,
+  delivered: (
+    template: string,
+    to: string,
+    status: string,
+    jobId: string | undefined,
+    correlationId: string,
+  ) =>
+    `E-mail ${template} to ${to} ${status} (job ${jobId}, correlation ${correlationId})`,
+  duplicate: (
+    template: string,
+    to: string,
+    status: string,
+    jobId: string | undefined,
+  ) =>
+    `E-mail ${template} to ${to} was already ${status}; nothing sent (job ${jobId})`,
+  attemptFailed: (
+    jobId: string | undefined,
+    attempt: number,
+    attempts: number,
+    reason: string,
+  ) => `E-mail job ${jobId} failed (attempt ${attempt}/${attempts}): ${reason}`,
+} as const;

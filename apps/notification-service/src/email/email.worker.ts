@@ -1,0 +1,193 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { EmailNotificationJob } from '@app/contracts';
+import { runWithCorrelation } from '@app/event-bus';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { NotificationStatus } from '../database/schema.js';
+import { NotificationsRepository } from '../notifications/notifications.repository.js';
+import { EMAIL_QUEUE, EMAIL_WORKER_CONCURRENCY } from './email.constants.js';
+import { parseEmailJob } from './email-job.validation.js';
+import { EMAIL_MESSAGES } from './email.messages.js';
+import {
+  EmailTemplateError,
+  renderEmail,
+  type RenderedEmail,
+} from './email-templates.js';
+import { MailTransport } from './mail-transport.js';
+
+/** What a completed job returns (kept by BullMQ as its return value). */
+export interface EmailJobResult {
+  status: NotificationStatus;
+  notificationId?: string;
+  /** The e-mail had been sent or recorded before; nothing was done twice. */
+  duplicate?: boolean;
+}
+
+/**
+ * The `email-notifications` worker: validates the job, renders the template,
+ * sends the e-mail over SMTP (or only records it without `SMTP_URL`) and
+ * stores it once per (event, template). A send error fails the attempt, so
+ * BullMQ retries with backoff; after the last attempt the job stays failed
+ * with its reason and a `failed` row says so.
+ */
+@Processor(EMAIL_QUEUE, { concurrency: EMAIL_WORKER_CONCURRENCY })
+export class EmailWorker
+  extends WorkerHost
+  implements BeforeApplicationShutdown
+{
+  private readonly logger = new Logger(EmailWorker.name);
+  private lastWorkerError?: string;
+
+  constructor(
+    private readonly notifications: NotificationsRepository,
+    private readonly mail: MailTransport,
+  ) {
+    super();
+  }
+
+  process(job: Job<unknown>): Promise<EmailJobResult> {
+    const correlationId = correlationOf(job);
+    return runWithCorrelation({ correlationId }, () =>
+      this.deliver(job, correlationId),
+    );
+  }
+
+  private async deliver(
+    job: Job<unknown>,
+    correlationId: string,
+  ): Promise<EmailJobResult> {
+    const data = parseEmailJob(job.data);
+    const email = render(data);
+
+    // A job run again after its e-mail was stored (a stalled job, a manual
+    // retry) must not send it twice.
+    const existing = await this.notifications.findDelivered(
+      data.eventId,
+      data.template,
+    );
+    if (existing) {
+      this.logger.log(
+        EMAIL_MESSAGES.duplicate(
+          data.template,
+          data.to,
+          existing.status,
+          job.id,
+        ),
+      );
+      return {
+        status: existing.status,
+        notificationId: existing.id,
+        duplicate: true,
+      };
+    }
+
+    const record = {
+      to: data.to,
+      template: data.template,
+      subject: email.subject,
+      body: email.body,
+      eventId: data.eventId,
+      correlationId,
+    };
+    let status: NotificationStatus = 'recorded';
+    if (this.mail.enabled) {
+      try {
+        await this.mail.send({
+          to: data.to,
+          subject: email.subject,
+          text: email.body,
+        });
+        status = 'sent';
+      } catch (error) {
+        const reason = EMAIL_MESSAGES.sendFailed(errorMessage(error));
+        if (isLastAttempt(job)) {
+          await this.notifications.saveFailed({
+            ...record,
+            status: 'failed',
+            error: reason,
+          });
+        }
+        throw new Error(reason, { cause: error });
+      }
+    }
+    // Sent but not stored (database down) means a retry sends again: e-mail
+    // is at least once, like the events that cause it.
+    const stored = await this.notifications.saveDelivered({
+      ...record,
+      status,
+    });
+    this.logger.log(
+      EMAIL_MESSAGES.delivered(
+        data.template,
+        data.to,
+        status,
+        job.id,
+        correlationId,
+      ),
+    );
+    return stored
+      ? { status, notificationId: stored.id }
+      : { status, duplicate: true };
+  }
+
+  /** Every failed attempt, with its reason; the last one leaves the job failed. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    if (!job) return;
+    this.logger.warn(
+      EMAIL_MESSAGES.attemptFailed(
+        job.id,
+        job.attemptsMade,
+        job.opts.attempts ?? 1,
+        error.message,
+      ),
+    );
+  }
+
+  /** Redis outages repeat the same error on every reconnect: say it once. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    if (error.message === this.lastWorkerError) return;
+    this.lastWorkerError = error.message;
+    this.logger.warn(`Worker of ${EMAIL_QUEUE}: ${error.message}`);
+  }
+
+  /**
+   * Lets in-flight e-mails finish before `onApplicationShutdown` closes the
+   * database and the SMTP transport they need. BullModule closes the worker
+   * again later, which is then a no-op.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+  }
+}
+
+function render(data: EmailNotificationJob): RenderedEmail {
+  try {
+    return renderEmail(data.template, data.variables);
+  } catch (error) {
+    // A template that cannot be rendered now never will: fail at once.
+    if (error instanceof EmailTemplateError) {
+      throw new UnrecoverableError(error.message);
+    }
+    throw error;
+  }
+}
+
+/** The job's correlation id; a job queued without one gets its own id. */
+function correlationOf(job: Job<unknown>): string {
+  const data = job.data as { correlationId?: unknown } | null | undefined;
+  const carried = data?.correlationId;
+  return typeof carried === 'string' && carried.length > 0
+    ? carried
+    : (job.id ?? 'unknown');
+}
+
+/** BullMQ counts attempts only after they fail: this one is `attemptsMade + 1`. */
+function isLastAttempt(job: Job<unknown>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

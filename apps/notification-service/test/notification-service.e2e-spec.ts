@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { configureHttpApp } from '@app/common';
+import type { EmailNotificationJob, EventPayload } from '@app/contracts';
+import {
+  connectEventBus,
+  EventBus,
+  EventBusStats,
+  type EventEnvelope,
+} from '@app/event-bus';
+import {
+  startRedisServer,
+  waitFor,
+  type RedisServer,
+} from '../../../test/support/index.js';
+
+const QUEUE = 'email-notifications';
+/**
+ * Jest applies `testTimeout` only from the global config, not from the e2e
+ * project's, so the slow hooks and tests say theirs here.
+ */
+const SLOW_MS = 60_000;
+
+/** Variables this test sets; anything else from the shell stays out. */
+const ENV_KEYS = [
+  'EVENT_BUS_REDIS_URL',
+  'CACHE_REDIS_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'SERVICE_NAME',
+] as const;
+
+interface NotificationItem {
+  id: string;
+  to: string;
+  template: string;
+  subject: string;
+  body: string;
+  status: string;
+  eventId: string;
+  createdAt: string;
+}
+
+const registered = (
+  overrides: Partial<EventPayload<'user.registered'>> = {},
+): EventPayload<'user.registered'> => ({
+  userId: randomUUID(),
+  email: `ada-${randomUUID()}@example.com`,
+  name: 'Ada',
+  role: 'customer',
+  verificationToken: `token-${randomUUID()}`,
+  timestamp: new Date().toISOString(),
+  ...overrides,
+});
+
+describe('notification-service (e2e)', () => {
+  let redis: RedisServer;
+  let probe: Redis;
+  let app: INestApplication;
+  let bus: EventBus;
+  let queue: Queue<EmailNotificationJob>;
+  let adminToken: string;
+  let dataDir: string;
+  const savedEnv: Record<string, string | undefined> = {};
+
+  const tokenFor = (role: 'admin' | 'customer' | 'worker', email: string) =>
+    app.get(JwtService).sign({ sub: randomUUID(), role, email });
+
+  const list = (to: string, token = adminToken) =>
+    request(app.getHttpServer())
+      .get('/notifications')
+      .query({ to })
+      .set('authorization', `Bearer ${token}`);
+
+  const itemsFor = async (to: string): Promise<NotificationItem[]> => {
+    const response = await list(to).expect(200);
+    return (response.body as { items: NotificationItem[] }).items;
+  };
+
+  /** Sends an envelope as any Nest Redis client would, e.g. a redelivery. */
+  const sendRaw = (event: EventEnvelope) =>
+    probe.publish(
+      event.type,
+      JSON.stringify({ pattern: event.type, data: event }),
+    );
+
+  const delivered = (type: string) =>
+    app.get(EventBusStats).snapshot().byType[type]?.delivered ?? 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    probe = new Redis(redis.url);
+    dataDir = mkdtempSync(join(tmpdir(), 'e2e-notification-service-'));
+    for (const key of ENV_KEYS) {
+      savedEnv[key] = process.env[key];
+      delete process.env[key];
+    }
+    Object.assign(process.env, {
+      EVENT_BUS_REDIS_URL: redis.url,
+      JWT_SECRET: 'notification-e2e-secret',
+      DATA_DIR: dataDir,
+    });
+
+    // ConfigModule validates the environment when the module is imported,
+    // so the module is imported only once the environment is set.
+    const { NotificationServiceModule } =
+      await import('../src/notification-service.module.js');
+    const moduleRef = await Test.createTestingModule({
+      imports: [NotificationServiceModule],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+    configureHttpApp(app);
+    connectEventBus(app);
+    await app.startAllMicroservices();
+    await app.init();
+
+    bus = app.get(EventBus);
+    queue = app.get<Queue<EmailNotificationJob>>(getQueueToken(QUEUE));
+    adminToken = tokenFor('admin', 'admin@example.com');
+
+    // Broadcast delivery is at most once: publish only once the service
+    // listens on the channels.
+    await waitFor(
+      async () => {
+        const [, registeredCount, , verifiedCount] = (await probe.pubsub(
+          'NUMSUB',
+          'user.registered',
+          'user.verified',
+        )) as [string, number, string, number];
+        return registeredCount >= 1 && verifiedCount >= 1;
+      },
+      { message: 'notification-service subscribed to user events' },
+    );
+  }, SLOW_MS);
+
+  afterAll(async () => {
+    await app?.close();
+    await probe?.quit();
+    await redis?.kill();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const key of ENV_KEYS) {
+      if (savedEnv[key] === undefined) delete process.env[key];
+      else process.env[key] = savedEnv[key];
+    }
+  }, SLOW_MS);
+
+  it('is healthy: bus, cache, database and queue', async () => {
+    const response = await request(app.getHttpServer())
+      .get('/health')
+      .expect(200);
+
+    expect(Object.keys(response.body.info)).toEqual(
+      expect.arrayContaining([
+        'eventBus',
+        'cacheRedis',
+        'database',
+        'queue:email-notifications',
+      ]),
+    );
+  });
+
+  it(
+    'records the verification e-mail of user.registered, once per event',
+    async () => {
+      const user = registered();
+      const { event } = await bus.publish('user.registered', user, {
+        redisOnly: true,
+        correlationId: 'corr-notification-e2e',
+      });
+      const jobId = `email-${event.id}-verify-email`;
+
+      const mail = await waitFor(
+        async () =>
+          (await itemsFor(user.email)).find(
+            (n) => n.template === 'verify-email',
+          ),
+        { timeoutMs: 30_000, message: 'verify-email recorded' },
+      );
+      expect(mail).toMatchObject({
+        to: user.email,
+        template: 'verify-email',
+        subject: 'Verify your e-mail address',
+        status: 'recorded',
+        eventId: event.id,
+      });
+      expect(mail.body).toContain(user.verificationToken);
+      expect(mail.body).toContain('POST /users/verify');
+      expect(mail.body).toContain(`{"token": "${user.verificationToken}"}`);
+      expect(new Date(mail.createdAt).toISOString()).toBe(mail.createdAt);
+
+      // The job carried the event's correlation id.
+      const job = await queue.getJob(jobId);
+      expect(job?.data).toMatchObject({
+        to: user.email,
+        template: 'verify-email',
+        eventId: event.id,
+        correlationId: 'corr-notification-e2e',
+      });
+      await waitFor(async () => (await job!.getState()) === 'completed');
+
+      // The same event delivered twice more: the job id absorbs both.
+      const before = delivered('user.registered');
+      await sendRaw(event);
+      await sendRaw(event);
+      await waitFor(() => delivered('user.registered') >= before + 2, {
+        message: 'both redeliveries handled',
+      });
+      expect(
+        await queue.getJobCountByTypes('waiting', 'active', 'delayed'),
+      ).toBe(0);
+      expect(await itemsFor(user.email)).toHaveLength(1);
+
+      // Once the completed job is gone, a redelivery queues a new job; the
+      // stored e-mail (unique event and template) stops it from adding a row.
+      await (await queue.getJob(jobId))!.remove();
+      await sendRaw(event);
+      const rerun = await waitFor(
+        async () => {
+          const again = await queue.getJob(jobId);
+          const done = again && (await again.getState()) === 'completed';
+          return done ? again : undefined;
+        },
+        { message: 'the redelivered job completed' },
+      );
+      expect(rerun.returnvalue).toMatchObject({ duplicate: true });
+      expect(await itemsFor(user.email)).toHaveLength(1);
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'records the welcome e-mail of user.verified',
+    async () => {
+      const email = `grace-${randomUUID()}@example.com`;
+      await bus.publish(
+        'user.verified',
+        {
+          userId: randomUUID(),
+          email,
+          name: 'Grace',
+          timestamp: new Date().toISOString(),
+        },
+        { redisOnly: true },
+      );
+
+      const mail = await waitFor(
+        async () =>
+          (await itemsFor(email)).find((n) => n.template === 'welcome'),
+        { timeoutMs: 30_000, message: 'welcome recorded' },
+      );
+      expect(mail).toMatchObject({
+        subject: 'Welcome, Grace',
+        status: 'recorded',
+      });
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'fails a job with invalid data at once, with a clear reason and no row',
+    async () => {
+      const { hostname, port } = new URL(redis.url);
+      const producer = new Queue(QUEUE, {
+        connection: { host: hostname, port: Number(port) },
+      });
+      try {
+        const to = `broken-${randomUUID()}@example.com`;
+        const badTemplate = await producer.add(
+          'broken',
+          { to, template: 'newsletter', variables: {}, eventId: randomUUID() },
+          { attempts: 5 },
+        );
+        const missingToken = await producer.add(
+          'broken',
+          {
+            to,
+            template: 'verify-email',
+            variables: { name: 'X' },
+            eventId: randomUUID(),
+          },
+          { attempts: 5 },
+        );
+
+        for (const [job, reason] of [
+          [
+            badTemplate,
+            /Invalid email-notifications job data: template must be one of/,
+          ],
+          [missingToken, /"verify-email" needs the variables: token/],
+        ] as const) {
+          await waitFor(async () => (await job.getState()) === 'failed', {
+            message: `job ${job.id} failed`,
+          });
+          const failed = (await producer.getJob(job.id!))!;
+          expect(failed.failedReason).toMatch(reason);
+          expect(failed.attemptsMade).toBe(1); // not retried
+        }
+        expect(await itemsFor(to)).toEqual([]);
+      } finally {
+        await producer.close();
+      }
+    },
+    SLOW_MS,
+  );
+
+  it('drops a garbage bus message and keeps serving', async () => {
+    const before = app.get(EventBusStats).snapshot().totals.rejected;
+    await probe.publish('user.registered', 'not json at all');
+    await probe.publish(
+      'user.registered',
+      JSON.stringify({ pattern: 'user.registered', data: { id: 'x' } }),
+    );
+
+    await waitFor(
+      () => app.get(EventBusStats).snapshot().totals.rejected >= before + 2,
+    );
+    await request(app.getHttpServer()).get('/health').expect(200);
+  });
+
+  describe('GET /notifications access', () => {
+    it('needs a token: 401', async () => {
+      await request(app.getHttpServer())
+        .get('/notifications')
+        .query({ to: 'ada@example.com' })
+        .expect(401);
+    });
+
+    it('needs an e-mail in `to`: 400 naming the field', async () => {
+      const missing = await request(app.getHttpServer())
+        .get('/notifications')
+        .set('authorization', `Bearer ${adminToken}`)
+        .expect(400);
+      expect(JSON.stringify(missing.body.message)).toContain(
+        'to must be an email',
+      );
+
+      await list('not-an-e-mail').expect(400);
+    });
+
+    it('lets a customer read their own (any case) but not another: 403', async () => {
+      const token = tokenFor('customer', 'Ada@Example.com');
+
+      await list('ada@example.com', token).expect(200);
+      const other = await list('bob@example.com', token).expect(403);
+      expect(other.body.message).toMatch(/your own e-mail address/);
+    });
+
+    it('refuses a worker reading another: 403', async () => {
+      await list('bob@example.com', tokenFor('worker', 'w@example.com')).expect(
+        403,
+      );
+    });
+  });
+});
