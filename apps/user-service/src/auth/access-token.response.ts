@@ -1,0 +1,5 @@
+/** Body of a successful `POST /auth/login`. */
+export interface AccessTokenResponse {
+  /** JWT with `sub` (user id), `role` and `email`; see `AccessTokenClaims`. */
+  accessToken: string;
+}

@@ -1,0 +1,19 @@
+import { uniqueViolation } from '../../test/support/fakes.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+describe('isUniqueViolation', () => {
+  it('finds the SQLSTATE in the cause of a Drizzle error', () => {
+    expect(isUniqueViolation(uniqueViolation('users_email_unique'))).toBe(true);
+  });
+
+  it('tells constraints apart when asked', () => {
+    const error = uniqueViolation('users_verification_token_hash_unique');
+
+    expect(isUniqueViolation(error, 'users_email_unique')).toBe(false);
+  });
+
+  it('is false for other errors', () => {
+    expect(isUniqueViolation(new Error('connection refused'))).toBe(false);
+    expect(isUniqueViolation(undefined)).toBe(false);
+  });
+});
