@@ -21,3 +21,4 @@ export * from './redis/cache-redis.module.js';
 export * from './redis/redis.constants.js';
 export * from './redis/redis.health.js';
 export * from './utils/with-timeout.js';
+export * from './http/start-service.js';

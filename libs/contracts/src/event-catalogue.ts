@@ -16,12 +16,24 @@ import {
 export interface EventDefinition<TPayload extends object = object> {
   readonly payload: new () => TPayload;
   readonly version: number;
+  /**
+   * Payload fields that only the intended consumer may see: kept out of the
+   * event history and of logs.
+   */
+  readonly sensitive: readonly string[];
 }
 
 const define = <TPayload extends object>(
   payload: new () => TPayload,
-  version = 1,
-): EventDefinition<TPayload> => ({ payload, version });
+  options: {
+    version?: number;
+    sensitive?: readonly (keyof TPayload & string)[];
+  } = {},
+): EventDefinition<TPayload> => ({
+  payload,
+  version: options.version ?? 1,
+  sensitive: options.sensitive ?? [],
+});
 
 /**
  * Every event type of the system, in one place. The key is the CloudEvents
@@ -29,7 +41,9 @@ const define = <TPayload extends object>(
  * validates `data` and the `dataversion` stamped on the envelope.
  */
 export const EVENT_CATALOGUE = {
-  'user.registered': define(UserRegistered),
+  'user.registered': define(UserRegistered, {
+    sensitive: ['verificationToken'],
+  }),
   'user.verified': define(UserVerified),
   'user.updated': define(UserUpdated),
   'user.deleted': define(UserDeleted),

@@ -18,3 +18,4 @@ export * from './stats/event-bus.stats.js';
 export * from './transport/event-bus-transports.js';
 export * from './transport/server-redis-event-bus.js';
 export * from './event-bus-config.js';
+export * from './envelope/redact.js';

@@ -7,6 +7,7 @@ import {
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { redactSensitive } from '../envelope/redact.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 
 export interface HistoryQuery {
@@ -20,7 +21,7 @@ export interface HistoryQuery {
 const LOCAL_HISTORY_SIZE = 1_000;
 
 /**
- * Published events, newest first, for the retention window: in Redis (shared
+ * Published events (sensitive payload fields redacted), newest first, for the retention window: in Redis (shared
  * by every instance, indexed by type and correlation id in sorted sets scored
  * by time) and in a small in-memory ring per instance.
  */
@@ -40,7 +41,7 @@ export class EventHistory {
   }
 
   recordLocal(event: EventEnvelope): void {
-    this.local.push(event);
+    this.local.push(redactSensitive(event));
     if (this.local.length > LOCAL_HISTORY_SIZE) this.local.shift();
   }
 

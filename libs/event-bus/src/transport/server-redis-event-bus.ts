@@ -10,11 +10,13 @@ import { parseEnvelope } from '../envelope/envelope-parser.js';
 import { EVENT_BUS_MESSAGES } from '../event-bus.messages.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
 import { toNestRedisOptions } from './nest-redis-options.js';
+import { reportErrorsOncePerOutage } from './redis-error-reporter.js';
 import { busReconnectDelay } from './redis-retry.js';
 
 /**
  * Nest's Redis transport server (broadcast delivery) with what the bus adds:
- * it starts without waiting for Redis and reconnects forever with backoff;
+ * it starts without waiting for Redis and reconnects forever with backoff,
+ * logging an outage once;
  * a message that is not a valid envelope of a known type, with a payload that
  * validates, is logged, counted and dropped before any handler sees it; and
  * handlers run in the event's correlation, so what they publish or queue
@@ -33,6 +35,10 @@ export class EventBusRedisServer extends ServerRedis {
   /** Patterns of the `@EventPattern` handlers bound to this server. */
   get subscribedPatterns(): string[] {
     return [...this.messageHandlers.keys()];
+  }
+
+  override registerErrorListener(client: Redis): void {
+    reportErrorsOncePerOutage(client, this.busLogger);
   }
 
   override createRetryStrategy(times: number): number | undefined {
