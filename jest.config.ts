@@ -60,6 +60,8 @@ const shared = {
 } satisfies Config;
 
 const config: Config = {
+  // Generous for e2e (Redis servers, built apps). Jest reads testTimeout from
+  // the global config only, so it cannot be set per project.
   testTimeout: 120_000,
   projects: [
     {
@@ -78,8 +80,7 @@ const config: Config = {
         '<rootDir>/test/**/*.e2e-spec.ts',
       ],
       // End-to-end tests start Redis servers and built apps. Run them with
-      // --runInBand (npm run test:e2e): maxWorkers is not a per-project option,
-      // nor is testTimeout (set below for both projects).
+      // --runInBand (npm run test:e2e): maxWorkers is not a per-project option.
       slowTestThreshold: 30,
     },
   ],

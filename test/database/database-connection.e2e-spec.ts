@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDatabase, type DatabaseConnection } from '@app/common';
+
+/**
+ * PostgreSQL server of the suite (scripts/ensure-postgres.sh provides one);
+ * each run works in a database of its own, dropped afterwards.
+ */
+const ADMIN_URL =
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+
+const SERVICES = ['user-service', 'notification-service'] as const;
+const migrationsFolder = (service: string) =>
+  resolve(`apps/${service}/drizzle`);
+
+/** Rows of a raw query; both drivers answer `{ rows }`. */
+async function query<TRow>(
+  connection: DatabaseConnection,
+  statement: ReturnType<typeof sql>,
+): Promise<TRow[]> {
+  const result = await connection.db.execute(statement);
+  return (result as { rows: TRow[] }).rows;
+}
+
+async function tablesIn(
+  connection: DatabaseConnection,
+  schema: string,
+): Promise<string[]> {
+  const rows = await query<{ table_name: string }>(
+    connection,
+    sql`select table_name from information_schema.tables
+        where table_schema = ${schema} order by table_name`,
+  );
+  return rows.map((row) => row.table_name);
+}
+
+describe('one schema and one set of migrations on both drivers', () => {
+  describe('PostgreSQL (DATABASE_URL)', () => {
+    const database = `e2e_${randomUUID().replace(/-/g, '')}`;
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    let databaseUrl: string;
+
+    beforeAll(async () => {
+      await admin.connect();
+      await admin.query(`create database ${database}`);
+      const url = new URL(ADMIN_URL);
+      url.pathname = `/${database}`;
+      databaseUrl = url.toString();
+    });
+
+    afterAll(async () => {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    });
+
+    it('lets services share one database, each with its own migration history', async () => {
+      const connections = [];
+      for (const service of SERVICES) {
+        connections.push(
+          await openDatabase({
+            service,
+            databaseUrl,
+            migrationsFolder: migrationsFolder(service),
+          }),
+        );
+      }
+
+      expect(connections.map((c) => c.driver)).toEqual([
+        'postgres',
+        'postgres',
+      ]);
+      expect(await tablesIn(connections[0], 'public')).toEqual([
+        'notifications',
+        'users',
+      ]);
+      expect(await tablesIn(connections[0], 'drizzle')).toEqual([
+        'notification_service_migrations',
+        'user_service_migrations',
+      ]);
+      await Promise.all(connections.map((connection) => connection.close()));
+    });
+
+    it('applies migrations once across restarts', async () => {
+      for (let start = 0; start < 2; start++) {
+        const connection = await openDatabase({
+          service: 'user-service',
+          databaseUrl,
+          migrationsFolder: migrationsFolder('user-service'),
+        });
+        const applied = await query<{ count: string }>(
+          connection,
+          sql`select count(*)::text as count from drizzle.user_service_migrations`,
+        );
+        expect(applied).toEqual([{ count: '1' }]);
+        await connection.close();
+      }
+    });
+  });
+
+  describe('embedded PGlite (no DATABASE_URL)', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'e2e-pglite-'));
+
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    it('creates the folder, migrates, and keeps the data across reopen', async () => {
+      const options = {
+        service: 'user-service',
+        dataDir: join(dataDir, 'user-service'),
+        migrationsFolder: migrationsFolder('user-service'),
+      };
+      const first = await openDatabase(options);
+      expect(first.driver).toBe('pglite');
+      expect(await tablesIn(first, 'public')).toEqual(['users']);
+      await first.db.execute(
+        sql`insert into users (email, name, role, password_hash)
+            values ('ada@example.com', 'Ada', 'customer', 'x')`,
+      );
+      await first.close();
+
+      const second = await openDatabase(options);
+      expect(await query(second, sql`select email from users`)).toEqual([
+        { email: 'ada@example.com' },
+      ]);
+      await second.close();
+    });
+  });
+});

@@ -1,0 +1,4 @@
+export * from './app-process.js';
+export * from './http.js';
+export * from './redis-server.js';
+export * from './wait-for.js';
