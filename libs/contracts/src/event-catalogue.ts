@@ -3,6 +3,7 @@ import {
   BookingStatusChanged,
 } from './events/booking.events.js';
 import { InvoiceGenerated } from './events/invoice.events.js';
+import { OrganizationUpdated } from './events/organization.events.js';
 import { ShiftChanged } from './events/shift.events.js';
 import {
   AuthLogin,
@@ -61,6 +62,7 @@ export const EVENT_CATALOGUE = {
   'shift.completed': define(ShiftChanged),
   'shift.cancelled': define(ShiftChanged),
   'invoice.generated': define(InvoiceGenerated),
+  'organization.updated': define(OrganizationUpdated),
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventCatalogue = typeof EVENT_CATALOGUE;

@@ -5,6 +5,7 @@ import {
   Get,
   Post,
   Query,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { Public, Roles } from '@app/common';
 import type { EventType } from '@app/contracts';
@@ -36,11 +37,16 @@ export class EventBusController {
   @Get('history')
   @Roles('admin')
   async queryHistory(@Query() query: HistoryQueryDto) {
-    const items =
-      query.source === 'local'
-        ? this.history.queryLocal(query)
-        : await this.history.queryRedis(query);
-    return { items };
+    if (query.source === 'local') {
+      return { items: this.history.queryLocal(query) };
+    }
+    try {
+      return { items: await this.history.queryRedis(query) };
+    } catch (error) {
+      throw new ServiceUnavailableException(
+        `The event history in Redis cannot be read now (${(error as Error).message}); source=local still answers`,
+      );
+    }
   }
 
   /** Publishes an event as this service; the payload is validated as any other. */
