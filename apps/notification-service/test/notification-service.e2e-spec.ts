@@ -315,6 +315,88 @@ describe('notification-service (e2e)', () => {
     SLOW_MS,
   );
 
+  it(
+    'e-mails booking status changes to the customer known from user events',
+    async () => {
+      const customer = registered({ name: 'Grace' });
+      await bus.publish('user.registered', customer, { redisOnly: true });
+      await waitFor(async () => (await itemsFor(customer.email)).length === 1, {
+        timeoutMs: 30_000,
+        message: 'the customer is known',
+      });
+      const booking = {
+        bookingId: randomUUID(),
+        customerId: customer.userId,
+        workerId: randomUUID(),
+        startsAt: '2026-03-01T09:00:00.000Z',
+        endsAt: '2026-03-01T12:00:00.000Z',
+        timestamp: new Date().toISOString(),
+      };
+
+      await bus.publish(
+        'booking.confirmed',
+        { ...booking, status: 'confirmed', previousStatus: 'assigned' },
+        { redisOnly: true },
+      );
+      await bus.publish(
+        'booking.cancelled',
+        {
+          ...booking,
+          status: 'cancelled',
+          previousStatus: 'confirmed',
+          reason: 'customer deleted',
+        },
+        { redisOnly: true },
+      );
+
+      const mails = await waitFor(
+        async () => {
+          const items = (await itemsFor(customer.email)).filter(
+            (n) => n.template === 'booking-status',
+          );
+          return items.length === 2 && items;
+        },
+        { timeoutMs: 30_000, message: 'two booking-status e-mails' },
+      );
+      const subjects = mails.map((mail) => mail.subject).sort();
+      expect(subjects).toEqual([
+        'Your booking has been cancelled',
+        'Your booking is confirmed',
+      ]);
+      expect(
+        mails.find((m) => m.subject.includes('cancelled'))?.body,
+      ).toContain('Reason: customer deleted');
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'e-mails a generated invoice to the client, amount in minor units',
+    async () => {
+      const clientEmail = `client-${randomUUID()}@example.com`;
+      await bus.publish(
+        'invoice.generated',
+        {
+          invoiceId: randomUUID(),
+          shiftId: randomUUID(),
+          clientEmail,
+          organizationId: 'default',
+          amount: 6250,
+          currency: 'USD',
+        },
+        { redisOnly: true },
+      );
+
+      const mail = await waitFor(
+        async () =>
+          (await itemsFor(clientEmail)).find((n) => n.template === 'invoice'),
+        { timeoutMs: 30_000, message: 'the invoice e-mail' },
+      );
+      expect(mail.body).toContain('Amount due: 62.50 USD');
+    },
+    SLOW_MS,
+  );
+
   it('drops a garbage bus message and keeps serving', async () => {
     const before = app.get(EventBusStats).snapshot().totals.rejected;
     await probe.publish('user.registered', 'not json at all');

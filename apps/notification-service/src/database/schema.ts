@@ -54,3 +54,19 @@ export const notifications = pgTable(
 
 export type NotificationRow = typeof notifications.$inferSelect;
 export type NewNotificationRow = typeof notifications.$inferInsert;
+
+/**
+ * Who the users are, as far as e-mail goes: kept from `user.registered`,
+ * `user.updated` and `user.deleted`, so booking e-mails can reach a customer
+ * known only by id without reading user-service's tables.
+ */
+export const recipients = pgTable('recipients', {
+  userId: uuid('user_id').primaryKey(),
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow(),
+});
+
+export type RecipientRow = typeof recipients.$inferSelect;

@@ -70,22 +70,54 @@ describe('renderEmail', () => {
     );
   });
 
-  it.each(['booking-status', 'invoice'])(
-    'says the %s template is not available yet',
-    (template) => {
-      expect(() => renderEmail(template, {})).toThrow(
-        `The e-mail template "${template}" is not available yet`,
-      );
-    },
-  );
+  describe('booking-status', () => {
+    const variables = {
+      name: 'Ada',
+      bookingId: 'b-1',
+      status: 'confirmed',
+      startsAt: '2026-01-01T09:00:00.000Z',
+      endsAt: '2026-01-01T12:00:00.000Z',
+    };
+
+    it('says what happened to the booking and when it takes place', () => {
+      const email = renderEmail('booking-status', variables);
+
+      expect(email.subject).toBe('Your booking is confirmed');
+      expect(email.body).toContain('Your booking b-1 is confirmed.');
+      expect(email.body).toContain('From: 2026-01-01T09:00:00.000Z');
+      expect(email.body).not.toContain('Reason');
+    });
+
+    it('gives the reason when there is one', () => {
+      const email = renderEmail('booking-status', {
+        ...variables,
+        status: 'cancelled',
+        reason: 'customer deleted',
+      });
+
+      expect(email.subject).toBe('Your booking has been cancelled');
+      expect(email.body).toContain('Reason: customer deleted');
+    });
+  });
+
+  it('renders the invoice with its amount', () => {
+    const email = renderEmail('invoice', {
+      invoiceId: 'i-1',
+      shiftId: 's-1',
+      amount: '62.50 USD',
+    });
+
+    expect(email.subject).toBe('Invoice i-1');
+    expect(email.body).toContain('Amount due: 62.50 USD');
+  });
+
+  it('defines every template of the contract', () => {
+    expect(Object.keys(EMAIL_TEMPLATE_DEFINITIONS).sort()).toEqual(
+      [...EMAIL_TEMPLATES].sort(),
+    );
+  });
 
   it('refuses unknown templates, including inherited property names', () => {
     expect(() => renderEmail('toString', {})).toThrow(EmailTemplateError);
-  });
-
-  it('only defines templates of the contract', () => {
-    for (const name of Object.keys(EMAIL_TEMPLATE_DEFINITIONS)) {
-      expect(EMAIL_TEMPLATES).toContain(name);
-    }
   });
 });

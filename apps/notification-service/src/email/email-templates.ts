@@ -26,13 +26,21 @@ export class EmailTemplateError extends Error {
 /** Header values are one line: a name with line breaks cannot add headers. */
 const oneLine = (value: string): string => value.replace(/\s+/g, ' ').trim();
 
-/**
- * Every e-mail template, by the contract's names. `booking-status` and
- * `invoice` come with the booking and invoice e-mails; until then a job
- * naming them fails with a clear reason.
- */
+/** What a customer reads for each booking status. */
+const BOOKING_STATUS_TEXT: Readonly<Record<string, string>> = {
+  requested: 'has been requested',
+  approved: 'has been approved',
+  rejected: 'has been rejected',
+  assigned: 'has a worker assigned',
+  confirmed: 'is confirmed',
+  in_progress: 'has started',
+  completed: 'is completed',
+  cancelled: 'has been cancelled',
+};
+
+/** Every e-mail template, by the contract's names. */
 export const EMAIL_TEMPLATE_DEFINITIONS: {
-  readonly [T in EmailTemplate]?: EmailTemplateDefinition;
+  readonly [T in EmailTemplate]: EmailTemplateDefinition;
 } = {
   'verify-email': {
     variables: ['name', 'token'],
@@ -71,11 +79,46 @@ export const EMAIL_TEMPLATE_DEFINITIONS: {
       ].join('\n'),
     }),
   },
+  'booking-status': {
+    variables: ['name', 'bookingId', 'status', 'startsAt', 'endsAt'],
+    render: ({ name, bookingId, status, startsAt, endsAt, reason }) => {
+      const change = BOOKING_STATUS_TEXT[status] ?? `is now ${status}`;
+      return {
+        subject: `Your booking ${change}`,
+        body: [
+          `Hello ${name},`,
+          '',
+          `Your booking ${bookingId} ${change}.`,
+          '',
+          `    From: ${startsAt}`,
+          `    To:   ${endsAt}`,
+          `    Status: ${status}`,
+          ...(reason ? [`    Reason: ${reason}`] : []),
+          '',
+        ].join('\n'),
+      };
+    },
+  },
+  invoice: {
+    // `amount` arrives formatted with its currency ("62.50 USD").
+    variables: ['invoiceId', 'shiftId', 'amount'],
+    render: ({ invoiceId, shiftId, amount }) => ({
+      subject: `Invoice ${oneLine(invoiceId)}`,
+      body: [
+        'Hello,',
+        '',
+        `Invoice ${invoiceId} for shift ${shiftId} has been issued.`,
+        '',
+        `    Amount due: ${amount}`,
+        '',
+      ].join('\n'),
+    }),
+  },
 };
 
 /**
  * Renders `template` with `variables`. Throws `EmailTemplateError` when the
- * template is unknown or not available yet, a required variable is missing
+ * template is unknown, a required variable is missing
  * or empty, or a variable is not a string, number or boolean.
  */
 export function renderEmail(
@@ -86,7 +129,7 @@ export function renderEmail(
     ? EMAIL_TEMPLATE_DEFINITIONS[template as EmailTemplate]
     : undefined;
   if (!definition) {
-    throw new EmailTemplateError(EMAIL_MESSAGES.templateNotAvailable(template));
+    throw new EmailTemplateError(EMAIL_MESSAGES.unknownTemplate(template));
   }
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(variables)) {

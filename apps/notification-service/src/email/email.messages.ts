@@ -3,8 +3,8 @@ export const EMAIL_MESSAGES = {
   invalidJob: (reasons: string) =>
     `Invalid email-notifications job data: ${reasons}`,
   notAnObject: 'the job data must be an object',
-  templateNotAvailable: (template: string) =>
-    `The e-mail template "${template}" is not available yet`,
+  unknownTemplate: (template: string) =>
+    `There is no e-mail template "${template}"`,
   missingVariables: (template: string, names: string[]) =>
     `The e-mail template "${template}" needs the variables: ${names.join(', ')}`,
   invalidVariable: (name: string) =>

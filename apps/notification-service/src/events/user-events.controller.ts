@@ -1,26 +1,38 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { UserRegistered, UserVerified } from '@app/contracts';
+import type {
+  UserDeleted,
+  UserRegistered,
+  UserUpdated,
+  UserVerified,
+} from '@app/contracts';
 import type { EventEnvelope } from '@app/event-bus';
 import { EmailNotificationsProducer } from '../email/email-notifications.producer.js';
+import { RecipientsRepository } from '../recipients/recipients.repository.js';
 
 /**
- * Turns user events into e-mail jobs. The bus validated each envelope and
- * payload before these run; the job id makes a redelivered event harmless.
+ * Turns user events into e-mail jobs and keeps the recipients directory. The
+ * bus validated each envelope and payload before these run; the job id makes
+ * a redelivered event harmless, and the directory writes are idempotent.
  */
 @Controller()
 export class UserEventsController {
-  constructor(private readonly emails: EmailNotificationsProducer) {}
+  constructor(
+    private readonly emails: EmailNotificationsProducer,
+    private readonly recipients: RecipientsRepository,
+  ) {}
 
   /** `user.registered` -> the verification e-mail with the one-time token. */
   @EventPattern('user.registered')
   async onUserRegistered(
     @Payload() event: EventEnvelope<UserRegistered>,
   ): Promise<void> {
+    const { userId, email, name, verificationToken } = event.data;
+    await this.recipients.upsert(userId, email, name);
     await this.emails.enqueue({
-      to: event.data.email,
+      to: email,
       template: 'verify-email',
-      variables: { name: event.data.name, token: event.data.verificationToken },
+      variables: { name, token: verificationToken },
       eventId: event.id,
       correlationId: event.correlationid,
     });
@@ -31,12 +43,29 @@ export class UserEventsController {
   async onUserVerified(
     @Payload() event: EventEnvelope<UserVerified>,
   ): Promise<void> {
+    const { userId, email, name } = event.data;
+    await this.recipients.upsert(userId, email, name);
     await this.emails.enqueue({
-      to: event.data.email,
+      to: email,
       template: 'welcome',
-      variables: { name: event.data.name },
+      variables: { name },
       eventId: event.id,
       correlationId: event.correlationid,
     });
+  }
+
+  @EventPattern('user.updated')
+  async onUserUpdated(
+    @Payload() event: EventEnvelope<UserUpdated>,
+  ): Promise<void> {
+    const { name } = event.data.changes;
+    if (name) await this.recipients.rename(event.data.userId, name);
+  }
+
+  @EventPattern('user.deleted')
+  async onUserDeleted(
+    @Payload() event: EventEnvelope<UserDeleted>,
+  ): Promise<void> {
+    await this.recipients.remove(event.data.userId);
   }
 }
