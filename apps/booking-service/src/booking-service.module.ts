@@ -4,6 +4,8 @@ import {
   AuthModule,
   CacheRedisModule,
   CACHE_REDIS,
+  DatabaseHealthIndicator,
+  DatabaseModule,
   HealthModule,
   RedisHealthIndicator,
   ServiceEnvironment,
@@ -15,12 +17,16 @@ import {
   eventBusOptionsFromConfig,
 } from '@app/event-bus';
 import type { Redis } from 'ioredis';
+import {
+  MIGRATIONS_FOLDER,
+  SERVICE_NAME,
+} from './booking-service.constants.js';
+import { BookingsModule } from './bookings/bookings.module.js';
 
-export const SERVICE_NAME = 'booking-service';
+export { SERVICE_NAME } from './booking-service.constants.js';
 
 /**
- * booking-service: bookings and their lifecycle. For now the bus, health and
- * access rules are wired; the booking routes come with the booking issue.
+ * booking-service: bookings and their lifecycle (ARCHITECTURE.md section 5).
  */
 @Module({
   imports: [
@@ -30,24 +36,36 @@ export const SERVICE_NAME = 'booking-service';
     }),
     AuthModule,
     CacheRedisModule,
+    DatabaseModule.forRoot({
+      service: SERVICE_NAME,
+      migrationsFolder: MIGRATIONS_FOLDER,
+    }),
     EventBusModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) =>
         eventBusOptionsFromConfig(SERVICE_NAME, config),
     }),
     HealthModule.forRootAsync({
-      inject: [EventBusHealthIndicator, RedisHealthIndicator, CACHE_REDIS],
+      inject: [
+        EventBusHealthIndicator,
+        RedisHealthIndicator,
+        CACHE_REDIS,
+        DatabaseHealthIndicator,
+      ],
       useFactory: (
         bus: EventBusHealthIndicator,
         redis: RedisHealthIndicator,
         cache: Redis,
+        database: DatabaseHealthIndicator,
       ) => ({
         checks: [
           () => bus.isHealthy('eventBus'),
           () => redis.pingCheck('cacheRedis', cache),
+          () => database.pingCheck('database'),
         ],
       }),
     }),
+    BookingsModule,
   ],
 })
 export class BookingServiceModule {}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import type { EventType } from '@app/contracts';
+import { assertValidPayload, type EventBus } from '@app/event-bus';
+import type { BookingRow } from '../database/schema.js';
+import { BookingEventsPublisher } from './booking-events.publisher.js';
+
+/** A bus that validates like the real one and records what it published. */
+function setup() {
+  const published: { type: string; data: Record<string, unknown> }[] = [];
+  const bus = {
+    publish: jest.fn((type: EventType, data: Record<string, unknown>) => {
+      assertValidPayload(type, data);
+      published.push({ type, data });
+      return Promise.resolve();
+    }),
+  };
+  const publisher = new BookingEventsPublisher(bus as unknown as EventBus);
+  return { publisher, published, bus };
+}
+
+const row = (overrides: Partial<BookingRow> = {}): BookingRow => ({
+  id: randomUUID(),
+  customerId: randomUUID(),
+  workerId: null,
+  startsAt: new Date('2030-06-01T09:00:00Z'),
+  endsAt: new Date('2030-06-01T17:00:00Z'),
+  locationId: null,
+  notes: null,
+  status: 'requested',
+  reason: null,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+  ...overrides,
+});
+
+describe('BookingEventsPublisher', () => {
+  it('publishes a valid booking.created without the unset optional fields', async () => {
+    const { publisher, published } = setup();
+    const booking = row();
+
+    await publisher.created(booking);
+
+    expect(published[0]).toEqual({
+      type: 'booking.created',
+      data: {
+        bookingId: booking.id,
+        customerId: booking.customerId,
+        startsAt: '2030-06-01T09:00:00.000Z',
+        endsAt: '2030-06-01T17:00:00.000Z',
+        status: 'requested',
+        timestamp: expect.any(String),
+      },
+    });
+  });
+
+  it('publishes a valid status change with the worker, the previous status and the reason', async () => {
+    const { publisher, published } = setup();
+    const before = row({ status: 'in_progress', workerId: randomUUID() });
+    const after = { ...before, status: 'cancelled' as const, reason: 'ill' };
+
+    await publisher.statusChanged('booking.cancelled', after, before);
+
+    expect(published[0].data).toMatchObject({
+      bookingId: before.id,
+      workerId: before.workerId,
+      status: 'cancelled',
+      previousStatus: 'in_progress',
+      reason: 'ill',
+    });
+  });
+
+  it('logs a refused publish instead of failing the request', async () => {
+    const { publisher, bus } = setup();
+    const error = jest
+      .spyOn(Logger.prototype, 'error')
+      .mockImplementation(() => undefined);
+    bus.publish.mockRejectedValueOnce(new Error('invalid payload'));
+
+    await expect(publisher.created(row())).resolves.toBeUndefined();
+    expect(error).toHaveBeenCalledWith(
+      expect.stringContaining('Could not publish booking.created'),
+    );
+    error.mockRestore();
+  });
+});

@@ -1,0 +1,65 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EventPayload, EventType } from '@app/contracts';
+import { EventBus } from '@app/event-bus';
+import type { BookingRow } from '../database/schema.js';
+import type { BookingStepEvent } from './booking-state-machine.js';
+
+/**
+ * The events of booking-service, built from booking rows. Called after the
+ * write has committed: the write stands, so a publish failure (which the bus
+ * only raises for an invalid payload, i.e. a bug) is logged rather than
+ * turned into a 500 for a request that did succeed.
+ */
+@Injectable()
+export class BookingEventsPublisher {
+  private readonly logger = new Logger(BookingEventsPublisher.name);
+
+  constructor(private readonly bus: EventBus) {}
+
+  created(booking: BookingRow): Promise<void> {
+    return this.publish('booking.created', {
+      bookingId: booking.id,
+      customerId: booking.customerId,
+      startsAt: booking.startsAt.toISOString(),
+      endsAt: booking.endsAt.toISOString(),
+      ...(booking.locationId !== null && { locationId: booking.locationId }),
+      ...(booking.notes !== null && { notes: booking.notes }),
+      status: booking.status,
+      timestamp: now(),
+    });
+  }
+
+  /** `booking.approved`, `booking.assigned`, ... with the status it left. */
+  statusChanged(
+    type: BookingStepEvent,
+    booking: BookingRow,
+    previous: BookingRow,
+  ): Promise<void> {
+    return this.publish(type, {
+      bookingId: booking.id,
+      customerId: booking.customerId,
+      ...(booking.workerId !== null && { workerId: booking.workerId }),
+      startsAt: booking.startsAt.toISOString(),
+      endsAt: booking.endsAt.toISOString(),
+      status: booking.status,
+      previousStatus: previous.status,
+      ...(booking.reason !== null && { reason: booking.reason }),
+      timestamp: now(),
+    });
+  }
+
+  private async publish<TType extends EventType>(
+    type: TType,
+    data: EventPayload<TType>,
+  ): Promise<void> {
+    try {
+      await this.bus.publish(type, data);
+    } catch (error) {
+      this.logger.error(
+        `Could not publish ${type}: ${(error as Error).message}`,
+      );
+    }
+  }
+}
+
+const now = () => new Date().toISOString();

@@ -1,0 +1,196 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { isAdmin, type AuthenticatedUser } from '@app/common';
+import { isUUID } from 'class-validator';
+import type { BookingRow } from '../database/schema.js';
+import { BookingAccess } from './booking-access.js';
+import { BookingEventsPublisher } from './booking-events.publisher.js';
+import {
+  BOOKING_TRANSITIONS,
+  canTake,
+  type BookingStep,
+} from './booking-state-machine.js';
+import { toBookingResponse, type BookingResponse } from './booking.response.js';
+import {
+  BookingsRepository,
+  type BookingStatusChange,
+} from './bookings.repository.js';
+import { BOOKINGS_MESSAGES } from './bookings.messages.js';
+import type { CreateBookingDto } from './dto/create-booking.dto.js';
+import {
+  DEFAULT_LIST_LIMIT,
+  type ListBookingsQuery,
+} from './dto/list-bookings.query.js';
+import { InvalidTransitionException } from './invalid-transition.exception.js';
+
+/** What a step may carry: the worker of `assign`, the reason of `reject`/`cancel`. */
+export interface StepInput {
+  workerId?: string;
+  reason?: string;
+}
+
+/** How often a system cancellation re-reads a booking that changed under it. */
+const MAX_CANCEL_ATTEMPTS = 5;
+
+/**
+ * Bookings: creation, reading, listing and the lifecycle steps, with the
+ * access rules of `BookingAccess` and the transitions of
+ * `BOOKING_TRANSITIONS`. Events are emitted after each write commits.
+ */
+@Injectable()
+export class BookingsService {
+  private readonly logger = new Logger(BookingsService.name);
+
+  constructor(
+    private readonly bookings: BookingsRepository,
+    private readonly events: BookingEventsPublisher,
+  ) {}
+
+  /** A new booking in status `requested`; emits `booking.created`. */
+  async create(
+    caller: AuthenticatedUser,
+    dto: CreateBookingDto,
+  ): Promise<BookingResponse> {
+    BookingAccess.assertMayCreate(caller, dto.customerId);
+    const booking = await this.bookings.insert({
+      customerId: dto.customerId,
+      startsAt: new Date(dto.startsAt),
+      endsAt: new Date(dto.endsAt),
+      locationId: dto.locationId ?? null,
+      notes: dto.notes ?? null,
+      status: 'requested',
+    });
+    this.logger.log(
+      `Created booking ${booking.id} for customer ${booking.customerId}`,
+    );
+    await this.events.created(booking);
+    return toBookingResponse(booking);
+  }
+
+  async findOne(
+    caller: AuthenticatedUser,
+    id: string,
+  ): Promise<BookingResponse> {
+    const booking = await this.load(id);
+    BookingAccess.assertMayRead(caller, booking);
+    return toBookingResponse(booking);
+  }
+
+  /** What the caller may see of the filtered bookings, newest first. */
+  async list(
+    caller: AuthenticatedUser,
+    query: ListBookingsQuery,
+  ): Promise<{ items: BookingResponse[] }> {
+    const filter = BookingAccess.listFilter(caller, {
+      customerId: query.customerId,
+      workerId: query.workerId,
+      status: query.status,
+    });
+    // User ids are UUIDs; a token whose subject is not one owns nothing (and
+    // must not reach the uuid column as a failing cast).
+    if (!isAdmin(caller) && !isUUID(caller.id)) return { items: [] };
+    const rows = await this.bookings.list(
+      filter,
+      query.limit ?? DEFAULT_LIST_LIMIT,
+    );
+    return { items: rows.map(toBookingResponse) };
+  }
+
+  /**
+   * Takes a lifecycle step: 404 for an unknown booking, then 403 unless the
+   * caller may take it, then 409 unless the booking's status allows it (or
+   * when a concurrent step changed the booking first).
+   */
+  async takeStep(
+    caller: AuthenticatedUser,
+    id: string,
+    step: BookingStep,
+    input: StepInput = {},
+  ): Promise<BookingResponse> {
+    const booking = await this.load(id);
+    BookingAccess.assertMayTake(caller, step, booking);
+    return toBookingResponse(await this.apply(booking, step, input));
+  }
+
+  /**
+   * Cancels every open booking of a deleted customer with the reason
+   * `customer deleted`, emitting `booking.cancelled` for each. Idempotent: a
+   * cancelled booking is no longer open, so a redelivered event finds
+   * nothing left to do. Returns how many bookings it cancelled.
+   */
+  async cancelOpenBookingsOfCustomer(customerId: string): Promise<number> {
+    let cancelled = 0;
+    for (const booking of await this.bookings.findOpenByCustomer(customerId)) {
+      if (await this.cancelForDeletedCustomer(booking)) cancelled++;
+    }
+    if (cancelled > 0) {
+      this.logger.log(
+        `Cancelled ${cancelled} open booking(s) of deleted customer ${customerId}`,
+      );
+    }
+    return cancelled;
+  }
+
+  /**
+   * Writes the step's transition if the booking is still as it was read,
+   * then emits the step's event.
+   */
+  private async apply(
+    booking: BookingRow,
+    step: BookingStep,
+    input: StepInput,
+  ): Promise<BookingRow> {
+    if (!canTake(step, booking.status)) {
+      throw new InvalidTransitionException(step, booking.status);
+    }
+    const transition = BOOKING_TRANSITIONS[step];
+    const change: BookingStatusChange = { status: transition.to };
+    if (input.workerId !== undefined) change.workerId = input.workerId;
+    if (input.reason !== undefined) change.reason = input.reason;
+    const updated = await this.bookings.transition(
+      booking.id,
+      { status: booking.status, workerId: booking.workerId },
+      change,
+    );
+    if (!updated) {
+      // Another step changed (or someone removed) the booking since it was
+      // read: report what it is now.
+      const current = await this.load(booking.id);
+      throw new InvalidTransitionException(step, current.status);
+    }
+    this.logger.log(
+      `Booking ${updated.id}: ${step} (${booking.status} -> ${updated.status})`,
+    );
+    await this.events.statusChanged(transition.event, updated, booking);
+    return updated;
+  }
+
+  /** Cancels one booking, re-reading it if a concurrent step moved it first. */
+  private async cancelForDeletedCustomer(
+    booking: BookingRow,
+  ): Promise<boolean> {
+    let current: BookingRow | undefined = booking;
+    for (let attempt = 0; attempt < MAX_CANCEL_ATTEMPTS; attempt++) {
+      if (!current || !canTake('cancel', current.status)) return false;
+      try {
+        await this.apply(current, 'cancel', {
+          reason: BOOKINGS_MESSAGES.customerDeletedReason,
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof NotFoundException) return false;
+        if (!(error instanceof InvalidTransitionException)) throw error;
+        current = await this.bookings.findById(booking.id);
+      }
+    }
+    this.logger.warn(
+      `Gave up cancelling booking ${booking.id} of a deleted customer: it kept changing`,
+    );
+    return false;
+  }
+
+  private async load(id: string): Promise<BookingRow> {
+    const booking = await this.bookings.findById(id);
+    if (!booking) throw new NotFoundException(BOOKINGS_MESSAGES.notFound(id));
+    return booking;
+  }
+}
