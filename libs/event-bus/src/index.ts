@@ -19,3 +19,8 @@ export * from './transport/event-bus-transports.js';
 export * from './transport/server-redis-event-bus.js';
 export * from './event-bus-config.js';
 export * from './envelope/redact.js';
+export * from './transport/streams/client-redis-streams.js';
+export * from './transport/streams/redis-streams.constants.js';
+export * from './transport/streams/redis-streams.context.js';
+export * from './transport/streams/server-redis-streams.js';
+export * from './transport/streams/handler-error.filter.js';

@@ -8,6 +8,7 @@ export const EVENT_COUNTERS = [
   'delivered',
   'failed',
   'rejected',
+  'deadLettered',
 ] as const;
 export type EventCounter = (typeof EVENT_COUNTERS)[number];
 
@@ -20,7 +21,8 @@ const zero = (): Counts =>
  * Publish and consume counters, in total and per event type:
  * published (sent to Redis), buffered (held while Redis was down), dropped
  * (buffer overflow), received, delivered (handler succeeded), failed (handler
- * threw), rejected (malformed or invalid message, never handled).
+ * threw), rejected (malformed or invalid message, never handled),
+ * deadLettered (moved to the dead-letter stream by the durable transport).
  */
 @Injectable()
 export class EventBusStats {

@@ -1,0 +1,86 @@
+import { Logger } from '@nestjs/common';
+import {
+  ClientProxy,
+  type ReadPacket,
+  type WritePacket,
+} from '@nestjs/microservices';
+import { Redis, type RedisOptions } from 'ioredis';
+import { DEFAULT_KEY_PREFIX } from '../../event-bus.constants.js';
+import { busReconnectDelay } from '../redis-retry.js';
+import { ENVELOPE_FIELD, streamKey } from './redis-streams.constants.js';
+
+export interface RedisStreamsClientOptions {
+  redis: RedisOptions;
+  /** Prefix of the stream keys; default `eventbus:`. */
+  keyPrefix?: string;
+  /**
+   * Approximate length each stream is trimmed to (`XADD MAXLEN ~`); default
+   * 100000. Retention by age is the relay's job.
+   */
+  maxLength?: number;
+}
+
+/**
+ * The durable transport's client: `emit(type, envelope)` appends the
+ * envelope to the event type's stream (`XADD`), where every consumer group
+ * finds it. Events only: request-response is not part of the bus.
+ */
+export class ClientRedisStreams extends ClientProxy {
+  private readonly logger = new Logger(ClientRedisStreams.name);
+  private redis?: Redis;
+
+  constructor(private readonly options: RedisStreamsClientOptions) {
+    super();
+  }
+
+  async connect(): Promise<Redis> {
+    if (this.redis) return this.redis;
+    this.redis = new Redis({
+      ...this.options.redis,
+      retryStrategy: busReconnectDelay,
+      // An event is either appended or the caller hears of it at once.
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    this.redis.on('error', (error: Error) =>
+      this.logger.debug(`Durable client: ${error.message}`),
+    );
+    await this.redis.connect();
+    return this.redis;
+  }
+
+  async close(): Promise<void> {
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    this.redis = undefined;
+  }
+
+  unwrap<T>(): T {
+    if (!this.redis) throw new Error('Not connected: call connect() first');
+    return this.redis as T;
+  }
+
+  protected publish(
+    _packet: ReadPacket,
+    callback: (packet: WritePacket) => void,
+  ): () => void {
+    callback({
+      err: new Error('The durable transport carries events only: use emit()'),
+      isDisposed: true,
+    });
+    return () => undefined;
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const redis = await this.connect();
+    const type = this.normalizePattern(packet.pattern as string);
+    return (await redis.xadd(
+      streamKey(this.options.keyPrefix ?? DEFAULT_KEY_PREFIX, type),
+      'MAXLEN',
+      '~',
+      this.options.maxLength ?? 100_000,
+      '*',
+      ENVELOPE_FIELD,
+      JSON.stringify(packet.data),
+    )) as T;
+  }
+}
