@@ -264,5 +264,17 @@ describe('broadcast delivery over Nest Redis transport', () => {
       },
     );
     expect(ids).toEqual(published);
+    // The durable side got each buffered event once, in order, too.
+    const raw = new Redis(redis.url);
+    const entries = await raw.xrange(
+      'eventbus:stream:user.registered',
+      '-',
+      '+',
+    );
+    await raw.quit();
+    const appended = entries
+      .map(([, fields]) => (JSON.parse(fields[1]) as EventEnvelope).id)
+      .filter((id) => published.includes(id));
+    expect(appended).toEqual(published);
   });
 });

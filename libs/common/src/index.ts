@@ -22,3 +22,4 @@ export * from './redis/redis.constants.js';
 export * from './redis/redis.health.js';
 export * from './utils/with-timeout.js';
 export * from './http/start-service.js';
+export * from './database/unique-violation.js';

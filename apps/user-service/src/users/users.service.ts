@@ -12,7 +12,7 @@ import {
   type AuthenticatedUser,
 } from '@app/common';
 import type { UserRow } from '../database/schema.js';
-import { isUniqueViolation } from '../database/unique-violation.js';
+import { isUniqueViolation } from '@app/common';
 import type { RegisterUserDto } from './dto/register-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { normalizeEmail } from './email.js';

@@ -7,13 +7,14 @@ import {
 import { redisOptionsFromUrl } from '@app/common';
 import type { Subscription } from 'rxjs';
 import {
+  DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_BUFFERED_EVENTS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
 import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
-import { RedisBroadcastPublisher } from './redis-broadcast.publisher.js';
+import { RedisEventPublisher } from './redis-event.publisher.js';
 import { EventBusRedisServer } from './server-redis-event-bus.js';
 
 /**
@@ -23,7 +24,7 @@ import { EventBusRedisServer } from './server-redis-event-bus.js';
 @Injectable()
 export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(EventBusTransports.name);
-  readonly publisher: RedisBroadcastPublisher | null;
+  readonly publisher: RedisEventPublisher | null;
   private readonly servers: EventBusRedisServer[] = [];
   private historySubscription?: Subscription;
 
@@ -33,8 +34,9 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     private readonly history: EventHistory,
   ) {
     this.publisher = this.usesRedis
-      ? new RedisBroadcastPublisher(
+      ? new RedisEventPublisher(
           redisOptionsFromUrl(this.redisUrl),
+          options.keyPrefix ?? DEFAULT_KEY_PREFIX,
           stats,
           options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
         )

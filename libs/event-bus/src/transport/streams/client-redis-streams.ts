@@ -28,13 +28,18 @@ export interface RedisStreamsClientOptions {
 export class ClientRedisStreams extends ClientProxy {
   private readonly logger = new Logger(ClientRedisStreams.name);
   private redis?: Redis;
+  private connecting?: Promise<Redis>;
 
   constructor(private readonly options: RedisStreamsClientOptions) {
     super();
   }
 
-  async connect(): Promise<Redis> {
-    if (this.redis) return this.redis;
+  connect(): Promise<Redis> {
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  private async open(): Promise<Redis> {
     this.redis = new Redis({
       ...this.options.redis,
       retryStrategy: busReconnectDelay,
@@ -45,13 +50,15 @@ export class ClientRedisStreams extends ClientProxy {
     this.redis.on('error', (error: Error) =>
       this.logger.debug(`Durable client: ${error.message}`),
     );
-    await this.redis.connect();
+    // Down at first use: ioredis keeps reconnecting; appends fail until then.
+    await this.redis.connect().catch(() => undefined);
     return this.redis;
   }
 
   async close(): Promise<void> {
     await this.redis?.quit().catch(() => this.redis?.disconnect());
     this.redis = undefined;
+    this.connecting = undefined;
   }
 
   unwrap<T>(): T {

@@ -1,5 +1,13 @@
-import { uniqueViolation } from '../../test/support/fakes.js';
 import { isUniqueViolation } from './unique-violation.js';
+
+/** What Drizzle throws: its own error, with the driver's error as cause. */
+const uniqueViolation = (constraint: string): Error =>
+  Object.assign(new Error('Failed query: insert into "users"'), {
+    cause: Object.assign(new Error('duplicate key value'), {
+      code: '23505',
+      constraint,
+    }),
+  });
 
 describe('isUniqueViolation', () => {
   it('finds the SQLSTATE in the cause of a Drizzle error', () => {

@@ -6,22 +6,31 @@ import { EventBusStats } from '../stats/event-bus.stats.js';
 import { EventBusRedisClient } from './client-redis-event-bus.js';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../event-bus.constants.js';
 import { toNestRedisOptions } from './nest-redis-options.js';
+import { ClientRedisStreams } from './streams/client-redis-streams.js';
 
-/**
- * Emits events over Nest's Redis transport (wire message `{ pattern, data }`
- * on the channel named by the event type). While Redis is unreachable the
- * events wait in a bounded in-memory buffer and go out in order when it
- * returns.
- */
 /** Wait after a reconnect before sending what was buffered. */
 const FLUSH_SETTLE_MS = 1_000;
 /** Wait before trying a failed flush again. */
 const FLUSH_RETRY_MS = 1_000;
 
-export class RedisBroadcastPublisher {
-  private readonly logger = new Logger(RedisBroadcastPublisher.name);
+interface PendingEvent {
+  event: EventEnvelope;
+  /** Already in its stream: a retry must not append it a second time. */
+  appended: boolean;
+}
+
+/**
+ * Makes each event reachable both ways: appended to its Redis Stream for
+ * durable consumers (`XADD`), then emitted over Nest's Redis transport for
+ * broadcast subscribers (wire message `{ pattern, data }` on the channel
+ * named by the event type). While Redis is unreachable the events wait in a
+ * bounded in-memory buffer and go out in order when it returns.
+ */
+export class RedisEventPublisher {
+  private readonly logger = new Logger(RedisEventPublisher.name);
   private readonly client: EventBusRedisClient;
-  private readonly buffer: EventEnvelope[] = [];
+  private readonly streams: ClientRedisStreams;
+  private readonly buffer: PendingEvent[] = [];
   private readonly published = new Subject<EventEnvelope>();
   private statusSubscription?: Subscription;
   private connected = false;
@@ -33,9 +42,14 @@ export class RedisBroadcastPublisher {
 
   constructor(
     redis: RedisOptions,
+    keyPrefix: string,
     private readonly stats: EventBusStats,
     private readonly maxBuffered: number,
   ) {
+    this.streams = new ClientRedisStreams({
+      redis: { ...redis, commandTimeout: REDIS_COMMAND_TIMEOUT_MS },
+      keyPrefix,
+    });
     this.client = new EventBusRedisClient({
       ...toNestRedisOptions(redis),
       // Fail fast instead of queueing inside ioredis, so an event is either
@@ -87,27 +101,36 @@ export class RedisBroadcastPublisher {
       );
     }
     await this.client.close().catch(() => undefined);
+    await this.streams.close();
   }
 
   /** Sends the event, or buffers it when Redis is unreachable. */
   async publish(event: EventEnvelope): Promise<'published' | 'buffered'> {
+    const pending: PendingEvent = { event, appended: false };
     if (!this.connected || this.buffer.length > 0 || this.flushing) {
-      this.enqueue(event);
+      this.enqueue(pending);
       return 'buffered';
     }
     try {
-      await this.send(event);
+      await this.send(pending);
       return 'published';
     } catch (error) {
       this.logger.warn(
         `Publishing ${event.type} ${event.id} failed (${(error as Error).message}); buffered`,
       );
-      this.enqueue(event);
+      this.enqueue(pending);
       return 'buffered';
     }
   }
 
-  private async send(event: EventEnvelope): Promise<void> {
+  private async send(pending: PendingEvent): Promise<void> {
+    const { event } = pending;
+    if (!pending.appended) {
+      await lastValueFrom(this.streams.emit(event.type, event), {
+        defaultValue: undefined,
+      });
+      pending.appended = true;
+    }
     await lastValueFrom(this.client.emit(event.type, event), {
       defaultValue: undefined,
     });
@@ -115,11 +138,11 @@ export class RedisBroadcastPublisher {
     this.published.next(event);
   }
 
-  private enqueue(event: EventEnvelope): void {
-    this.buffer.push(event);
-    this.stats.count('buffered', event.type);
+  private enqueue(pending: PendingEvent): void {
+    this.buffer.push(pending);
+    this.stats.count('buffered', pending.event.type);
     if (this.buffer.length > this.maxBuffered) {
-      const dropped = this.buffer.shift()!;
+      const { event: dropped } = this.buffer.shift()!;
       this.stats.count('dropped', dropped.type);
       this.logger.error(
         `Event buffer full (${this.maxBuffered}); dropped ${dropped.type} ${dropped.id}`,
