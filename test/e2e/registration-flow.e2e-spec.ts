@@ -181,24 +181,36 @@ describe('registration flow across user-service and notification-service', () =>
     expect(await inbox(email)).toHaveLength(2);
   });
 
-  it('drops garbage published on a bus channel and stays healthy', async () => {
+  it('dead-letters garbage put on a bus stream and stays healthy', async () => {
     const raw = new Redis(redis.url);
-    await raw.publish('user.registered', 'garbage{');
-    await raw.publish(
-      'user.verified',
-      JSON.stringify({ pattern: 'user.verified', data: { hello: 1 } }),
+    await raw.xadd(
+      'eventbus:stream:user.registered',
+      '*',
+      'envelope',
+      'garbage{',
+    );
+    await raw.xadd(
+      'eventbus:stream:user.verified',
+      '*',
+      'envelope',
+      JSON.stringify({ specversion: '1.0', hello: 1 }),
+    );
+
+    const letters = await waitFor(
+      async () => {
+        const entries = await raw.xrange('eventbus:dead-letters', '-', '+');
+        const mine = entries.filter(([, fields]) =>
+          fields.includes('notification-service'),
+        );
+        return mine.length >= 2 && mine;
+      },
+      { message: 'both garbage entries dead-lettered' },
     );
     await raw.quit();
-
-    await waitFor(
-      () =>
-        notificationService
-          .logs()
-          .includes('Dropped a message on "user.verified"'),
-      {
-        message: 'the dropped message logged',
-      },
-    );
+    expect(
+      letters.map(([, fields]) => fields[fields.indexOf('handler') + 1]).sort(),
+    ).toEqual(['user.registered', 'user.verified']);
+    expect(notificationService.logs()).toContain('moved to the dead letters');
     expect((await notifications.get('/health')).status).toBe(200);
     const busHealth = await notifications.get('/api/events/health');
     expect(busHealth.body.stats.totals.rejected).toBeGreaterThanOrEqual(2);

@@ -111,7 +111,7 @@ describe('broadcast delivery over Nest Redis transport', () => {
       controllers: [BusSubscriber],
     }).compile();
     consumerApp = consumerModule.createNestApplication({ logger: false });
-    connectEventBus(consumerApp);
+    connectEventBus(consumerApp, { durable: false, broadcast: true });
     await consumerApp.startAllMicroservices();
     await consumerApp.init();
 

@@ -90,10 +90,13 @@ describe('notification-service (e2e)', () => {
   };
 
   /** Sends an envelope as any Nest Redis client would, e.g. a redelivery. */
+  /** Appends the same envelope to its stream again: a redelivery. */
   const sendRaw = (event: EventEnvelope) =>
-    probe.publish(
-      event.type,
-      JSON.stringify({ pattern: event.type, data: event }),
+    probe.xadd(
+      `eventbus:stream:${event.type}`,
+      '*',
+      'envelope',
+      JSON.stringify(event),
     );
 
   const delivered = (type: string) =>
@@ -130,18 +133,20 @@ describe('notification-service (e2e)', () => {
     queue = app.get<Queue<EmailNotificationJob>>(getQueueToken(QUEUE));
     adminToken = tokenFor('admin', 'admin@example.com');
 
-    // Broadcast delivery is at most once: publish only once the service
-    // listens on the channels.
+    // Durable delivery: the service's consumer group exists on each stream.
     await waitFor(
       async () => {
-        const [, registeredCount, , verifiedCount] = (await probe.pubsub(
-          'NUMSUB',
-          'user.registered',
-          'user.verified',
-        )) as [string, number, string, number];
-        return registeredCount >= 1 && verifiedCount >= 1;
+        for (const type of ['user.registered', 'user.verified']) {
+          const groups = (await probe
+            .xinfo('GROUPS', `eventbus:stream:${type}`)
+            .catch(() => [])) as unknown[][];
+          if (!groups.some((group) => group.includes('notification-service'))) {
+            return false;
+          }
+        }
+        return true;
       },
-      { message: 'notification-service subscribed to user events' },
+      { message: 'notification-service consumer groups on user events' },
     );
   }, SLOW_MS);
 
@@ -397,17 +402,20 @@ describe('notification-service (e2e)', () => {
     SLOW_MS,
   );
 
-  it('drops a garbage bus message and keeps serving', async () => {
+  it('dead-letters garbage on a bus stream and keeps serving', async () => {
     const before = app.get(EventBusStats).snapshot().totals.rejected;
-    await probe.publish('user.registered', 'not json at all');
-    await probe.publish(
-      'user.registered',
-      JSON.stringify({ pattern: 'user.registered', data: { id: 'x' } }),
-    );
+    const stream = 'eventbus:stream:user.registered';
+    await probe.xadd(stream, '*', 'envelope', 'not json at all');
+    await probe.xadd(stream, '*', 'envelope', JSON.stringify({ id: 'x' }));
 
     await waitFor(
       () => app.get(EventBusStats).snapshot().totals.rejected >= before + 2,
+      { message: 'two rejected entries' },
     );
+    const letters = await probe.xrange('eventbus:dead-letters', '-', '+');
+    expect(
+      letters.filter(([, fields]) => fields.includes('notification-service')),
+    ).toHaveLength(2);
     await request(app.getHttpServer()).get('/health').expect(200);
   });
 

@@ -163,22 +163,26 @@ describe('scheduler-service (e2e)', () => {
       invoiceEvents.push(event);
     });
 
-    // Broadcast delivery is at most once: publish only once subscribed.
-    const channels = [
+    // Durable delivery: the service's consumer group exists on each stream.
+    const streams = [
       'booking.confirmed',
       'user.registered',
       'organization.updated',
-    ];
+      'shift.completed',
+    ].map((type) => `eventbus:stream:${type}`);
     await waitFor(
       async () => {
-        const counts = (await probe.pubsub('NUMSUB', ...channels)) as (
-          string | number
-        )[];
-        return counts
-          .filter((_, i) => i % 2 === 1)
-          .every((n) => Number(n) >= 1);
+        for (const stream of streams) {
+          const groups = (await probe
+            .xinfo('GROUPS', stream)
+            .catch(() => [])) as unknown[][];
+          if (!groups.some((group) => group.includes('scheduler-service'))) {
+            return false;
+          }
+        }
+        return true;
       },
-      { message: 'scheduler-service subscribed to its events' },
+      { message: 'scheduler-service consumer groups on its streams' },
     );
   }, SLOW_MS);
 
@@ -307,7 +311,9 @@ describe('scheduler-service (e2e)', () => {
       };
       await bus.publish('shift.completed', sameData);
       await bus.publish('shift.completed', sameData);
-      expect(delivered('shift.completed')).toBe(before + 2);
+      await waitFor(() => delivered('shift.completed') === before + 2, {
+        message: 'both redelivered shift.completed handled',
+      });
       expect(
         await queue.getJobCountByTypes('waiting', 'active', 'delayed'),
       ).toBe(0);

@@ -1,17 +1,49 @@
 import type { INestApplication } from '@nestjs/common';
+import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
 
+export interface ConnectEventBusOptions {
+  /**
+   * Consume over the durable transport (Redis Streams, one consumer group
+   * per service, at least once, retries, dead letters). Default true.
+   */
+  durable?: boolean;
+  /**
+   * Also listen on Nest's Redis transport (pub/sub, every instance, at most
+   * once), for fan-out. Default false. With both on, a handler without a
+   * transport is bound to both and runs twice per event: name one in
+   * `@EventPattern(type, DURABLE_TRANSPORT)` or
+   * `@EventPattern(type, Transport.REDIS)`.
+   */
+  broadcast?: boolean;
+}
+
 /**
- * Attaches the bus's broadcast server (Nest's Redis transport) to a hybrid
- * app, so its `@EventPattern` handlers receive events. The app's global
- * pipes, guards and interceptors apply to the handlers too. Call before
- * `app.startAllMicroservices()`; a no-op in local-only mode.
+ * Attaches the bus's servers to a hybrid app, so its plain `@EventPattern`
+ * handlers receive events: by default the durable server only, so each event
+ * reaches each service once and is retried until its handler succeeds. Call
+ * before `app.startAllMicroservices()`; a no-op in local-only mode.
  */
-export function connectEventBus(app: INestApplication): void {
+export function connectEventBus(
+  app: INestApplication,
+  { durable = true, broadcast = false }: ConnectEventBusOptions = {},
+): void {
   const transports = app.get(EventBusTransports);
   if (!transports.usesRedis) return;
-  app.connectMicroservice(
-    { strategy: transports.createBroadcastServer() },
-    { inheritAppConfig: true },
-  );
+  if (durable) {
+    // Not inheriting the app's filters: the durable server needs a handler's
+    // exception as thrown (for retries and dead letters), not Nest's
+    // "Internal server error", and that filter must not reach HTTP routes.
+    const microservice = app.connectMicroservice(
+      { strategy: transports.createDurableServer() },
+      { inheritAppConfig: false },
+    );
+    microservice.useGlobalFilters(new EventHandlerErrorFilter());
+  }
+  if (broadcast) {
+    app.connectMicroservice(
+      { strategy: transports.createBroadcastServer() },
+      { inheritAppConfig: true },
+    );
+  }
 }

@@ -5,8 +5,9 @@ import type { EventEnvelope } from '@app/event-bus';
 import { PricingCache } from './pricing-cache.js';
 
 /**
- * `organization.updated` arrives on every instance (broadcast), so each
- * drops the cached settings and the next invoice reads the new ones.
+ * `organization.updated` drops the cached settings, so the next invoice
+ * reads the new ones. The cache lives in the shared cache Redis, so one
+ * instance of the service handling the event (durable delivery) is enough.
  */
 @Controller()
 export class OrganizationEventsController {

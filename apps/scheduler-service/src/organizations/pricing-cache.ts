@@ -16,7 +16,7 @@ export const pricingCacheKey = (organizationId: string): string =>
  * reads the `organizations` table and stores the JSON for 5 minutes; while
  * the cache Redis is down (its commands fail at once) the table is read
  * directly, so invoices never wait for the cache. `organization.updated`
- * drops the key on every instance.
+ * drops the key.
  */
 @Injectable()
 export class PricingCache {

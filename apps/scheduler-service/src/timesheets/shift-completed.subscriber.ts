@@ -1,16 +1,8 @@
-import {
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { withTimeout } from '@app/common';
 import type { ShiftChanged } from '@app/contracts';
-import {
-  currentCorrelation,
-  EventBus,
-  type EventEnvelope,
-} from '@app/event-bus';
+import { currentCorrelation, type EventEnvelope } from '@app/event-bus';
 import { InvoiceQueueProducer } from '../invoices/invoice-queue.producer.js';
 import { wholeMinutes, workedSeconds } from '../invoices/invoice-amount.js';
 import { ShiftsRepository } from '../shifts/shifts.repository.js';
@@ -20,37 +12,29 @@ import { TimesheetsRepository } from './timesheets.repository.js';
 export const QUEUE_ADD_TIMEOUT_MS = 5_000;
 
 /**
- * In-process subscriber of `shift.completed` (works without Redis for the
- * event itself): records the worked time once per shift and queues the
- * shift's `invoice-generation` job, in one database transaction. Safe for
- * redelivery: the entry is `insert ... on conflict do nothing` and the job id
+ * Durable subscriber of `shift.completed`: records the worked time once per
+ * shift and queues the shift's `invoice-generation` job, in one database
+ * transaction. A failure (the queue's Redis away, the database busy) throws,
+ * so the bus retries the event until it succeeds. Safe for redelivery: the
+ * entry is `insert ... on conflict do nothing` and the job id
  * `invoice-<shiftId>` makes a second `add` a no-op. The job is queued even
  * when the entry already existed, so a redelivery after a failed attempt
  * still queues it.
  */
-@Injectable()
-export class ShiftCompletedSubscriber implements OnModuleInit, OnModuleDestroy {
+@Controller()
+export class ShiftCompletedSubscriber {
   private readonly logger = new Logger(ShiftCompletedSubscriber.name);
-  private unsubscribe?: () => void;
 
   constructor(
-    private readonly bus: EventBus,
     private readonly shifts: ShiftsRepository,
     private readonly timesheets: TimesheetsRepository,
     private readonly invoices: InvoiceQueueProducer,
   ) {}
 
-  onModuleInit(): void {
-    this.unsubscribe = this.bus.subscribe('shift.completed', (event) =>
-      this.onShiftCompleted(event),
-    );
-  }
-
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-  }
-
-  async onShiftCompleted(event: EventEnvelope<ShiftChanged>): Promise<void> {
+  @EventPattern('shift.completed')
+  async onShiftCompleted(
+    @Payload() event: EventEnvelope<ShiftChanged>,
+  ): Promise<void> {
     const { shiftId } = event.data;
     // The stored shift, not the payload, is the truth: an event published by
     // hand cannot invent worked time.

@@ -8,7 +8,7 @@ import { TimesheetsRepository } from './timesheets.repository.js';
 /** Timesheets: worked time per completed shift, which queues the invoice. */
 @Module({
   imports: [ShiftsModule, InvoicesModule],
-  controllers: [TimesheetsController],
-  providers: [TimesheetsRepository, ShiftCompletedSubscriber],
+  controllers: [TimesheetsController, ShiftCompletedSubscriber],
+  providers: [TimesheetsRepository],
 })
 export class TimesheetsModule {}

@@ -28,7 +28,15 @@ export interface EventBusStatusReport {
     latencyMs?: number;
     error?: string;
   };
-  subscriptions: { local: Record<string, number>; redis: string[] };
+  /**
+   * In-process subscribers per type; types of the broadcast handlers
+   * (`redis`) and of the durable ones (`durable`).
+   */
+  subscriptions: {
+    local: Record<string, number>;
+    redis: string[];
+    durable: string[];
+  };
   /** Events waiting for Redis. */
   buffered: number;
   stats: ReturnType<EventBusStats['snapshot']>;
@@ -62,6 +70,7 @@ export class EventBusStatus {
       subscriptions: {
         local: this.local.counts(),
         redis: this.transports.subscribedPatterns(),
+        durable: this.transports.durablePatterns(),
       },
       buffered: this.transports.publisher?.bufferedCount ?? 0,
       stats: this.stats.snapshot(),

@@ -16,6 +16,7 @@ import type { EventBusModuleOptions } from '../interfaces/event-bus-options.inte
 import { EventBusStats } from '../stats/event-bus.stats.js';
 import { RedisEventPublisher } from './redis-event.publisher.js';
 import { EventBusRedisServer } from './server-redis-event-bus.js';
+import { ServerRedisStreams } from './streams/server-redis-streams.js';
 
 /**
  * Owns the bus's Redis transports: the broadcast publisher (one per app) and
@@ -26,6 +27,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(EventBusTransports.name);
   readonly publisher: RedisEventPublisher | null;
   private readonly servers: EventBusRedisServer[] = [];
+  private readonly durableServers: ServerRedisStreams[] = [];
   private historySubscription?: Subscription;
 
   constructor(
@@ -82,10 +84,32 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     return server;
   }
 
+  /**
+   * A new durable server (Redis Streams, consumer group = the service) for
+   * `connectMicroservice`.
+   */
+  createDurableServer(): ServerRedisStreams {
+    const server = new ServerRedisStreams({
+      redis: redisOptionsFromUrl(this.redisUrl),
+      group: this.options.service,
+      keyPrefix: this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+      stats: this.stats,
+    });
+    this.durableServers.push(server);
+    return server;
+  }
+
   /** Event patterns the app's broadcast servers listen to. */
   subscribedPatterns(): string[] {
     return [
       ...new Set(this.servers.flatMap((server) => server.subscribedPatterns)),
+    ];
+  }
+
+  /** Event patterns the app's durable servers consume. */
+  durablePatterns(): string[] {
+    return [
+      ...new Set(this.durableServers.flatMap((server) => server.patterns)),
     ];
   }
 }

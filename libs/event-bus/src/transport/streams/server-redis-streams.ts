@@ -97,8 +97,13 @@ export class ServerRedisStreams
     return this.settings.consumer;
   }
 
+  /** The event types of this server's handlers. */
+  get patterns(): string[] {
+    return [...this.messageHandlers.keys()];
+  }
+
   get streams(): string[] {
-    return [...this.messageHandlers.keys()].map((type) =>
+    return this.patterns.map((type) =>
       streamKey(this.settings.keyPrefix, type),
     );
   }
