@@ -81,6 +81,21 @@ export class ServiceEnvironment {
   @Min(60)
   EVENT_HISTORY_TTL_SECONDS?: number;
 
+  /** Deliveries of an event before it goes to the dead letters. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  EVENT_BUS_MAX_DELIVERIES?: number;
+
+  /** Idle time after which a crashed consumer's events are taken over. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  EVENT_BUS_CLAIM_IDLE_MS?: number;
+
   @IsOptional()
   @IsUrl(
     {

@@ -21,6 +21,20 @@ export interface EventBusModuleOptions {
    * it returns; default 10000. Past that the oldest are dropped, and counted.
    */
   maxBufferedEvents?: number;
+  /** Tuning of the durable transport's consumers. */
+  durable?: DurableConsumerOptions;
+}
+
+export interface DurableConsumerOptions {
+  /** Deliveries before an event goes to the dead letters; default 5. */
+  maxDeliveries?: number;
+  /**
+   * How long an event may stay unacknowledged with a consumer before another
+   * instance takes it over (the first one crashed); default 30000 ms.
+   */
+  claimIdleMs?: number;
+  /** Events handled at once per instance; default 16. */
+  maxInFlight?: number;
 }
 
 export interface PublishOptions {

@@ -94,6 +94,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       group: this.options.service,
       keyPrefix: this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
       stats: this.stats,
+      ...withoutUndefined(this.options.durable ?? {}),
     });
     this.durableServers.push(server);
     return server;
@@ -112,4 +113,11 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       ...new Set(this.durableServers.flatMap((server) => server.patterns)),
     ];
   }
+}
+
+/** Options left unset keep the transport's defaults. */
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

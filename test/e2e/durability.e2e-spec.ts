@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import {
+  api,
+  startApp,
+  startRedisServer,
+  waitFor,
+  type Api,
+  type AppProcess,
+  type RedisServer,
+} from '../support/index.js';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+const STREAM = 'eventbus:stream:user.registered';
+const GROUP = 'notification-service';
+
+/**
+ * Durable delivery between real processes: notification-service consumes
+ * user-service's events through its consumer group, so downtime, several
+ * instances and crashed instances lose nothing and duplicate nothing.
+ */
+describe('no event lost between services', () => {
+  let redis: RedisServer;
+  let userService: AppProcess;
+  let users: Api;
+  let adminToken: string;
+  let env: Record<string, string>;
+  const running = new Set<AppProcess>();
+  const dataDirs: string[] = [];
+
+  async function startNotifications(dataDir: string): Promise<AppProcess> {
+    const app = await startApp('notification-service', {
+      env: { ...env, DATA_DIR: dataDir },
+    });
+    running.add(app);
+    await waitFor(
+      async () => (await api(app.url).get('/health')).status === 200,
+      {
+        timeoutMs: 30_000,
+        message: 'notification-service healthy',
+      },
+    );
+    return app;
+  }
+
+  async function stop(app: AppProcess, signal?: NodeJS.Signals): Promise<void> {
+    if (signal) {
+      app.kill(signal);
+      await app.exited;
+    } else {
+      await app.stop();
+    }
+    running.delete(app);
+  }
+
+  const newDataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-notifications-'));
+    dataDirs.push(dir);
+    return dir;
+  };
+
+  async function register(count: number, tag: string): Promise<string[]> {
+    const emails = Array.from(
+      { length: count },
+      (_, i) => `${tag}-${i}-${randomUUID()}@example.com`,
+    );
+    for (let i = 0; i < emails.length; i += 10) {
+      const statuses = await Promise.all(
+        emails.slice(i, i + 10).map(async (email) => {
+          const response = await users.post('/users', {
+            email,
+            password: 'a-good-password',
+            name: 'Ada',
+            role: 'customer',
+          });
+          return response.status;
+        }),
+      );
+      expect(statuses.every((status) => status === 201)).toBe(true);
+    }
+    return emails;
+  }
+
+  /** Verification e-mails per address, summed over the given instances. */
+  async function verificationCounts(
+    instances: AppProcess[],
+    emails: string[],
+  ): Promise<number[]> {
+    return Promise.all(
+      emails.map(async (email) => {
+        let count = 0;
+        for (const instance of instances) {
+          const response = await api(instance.url).get<{
+            items: Array<{ template: string }>;
+          }>(`/notifications?to=${encodeURIComponent(email)}`, {
+            token: adminToken,
+          });
+          count += response.body.items.filter(
+            (n) => n.template === 'verify-email',
+          ).length;
+        }
+        return count;
+      }),
+    );
+  }
+
+  const sentBy = (instance: AppProcess, emails: string[]) =>
+    emails.filter((email) =>
+      instance.logs().includes(`verify-email to ${email}`),
+    ).length;
+
+  beforeAll(async () => {
+    redis = await startRedisServer({ appendOnly: true });
+    env = {
+      EVENT_BUS_REDIS_URL: redis.url,
+      JWT_SECRET: `e2e-${randomUUID()}`,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      EVENT_BUS_CLAIM_IDLE_MS: '2000',
+    };
+    userService = await startApp('user-service', { env });
+    users = api(userService.url);
+    const login = await waitFor(
+      async () => {
+        const response = await users.post<{ accessToken: string }>(
+          '/auth/login',
+          ADMIN,
+        );
+        return response.status === 200 && response.body;
+      },
+      { timeoutMs: 30_000, message: 'the admin can log in' },
+    );
+    adminToken = login.accessToken;
+  });
+
+  afterAll(async () => {
+    await Promise.all([...running].map((app) => app.stop()));
+    await userService?.stop();
+    await redis?.kill();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers what was published while notification-service was down, each once', async () => {
+    const dataDir = newDataDir();
+    const first = await startNotifications(dataDir);
+    await stop(first);
+
+    const emails = await register(50, 'down');
+    const restarted = await startNotifications(dataDir);
+
+    await waitFor(
+      async () =>
+        (await verificationCounts([restarted], emails)).every(
+          (count) => count >= 1,
+        ),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        message: '50 verification e-mails after the restart',
+      },
+    );
+    expect(await verificationCounts([restarted], emails)).toEqual(
+      emails.map(() => 1),
+    );
+    await stop(restarted);
+  });
+
+  it('shares the work between two instances: 100 registrations, 100 e-mails', async () => {
+    const a = await startNotifications(newDataDir());
+    const b = await startNotifications(newDataDir());
+
+    const emails = await register(100, 'scaled');
+
+    await waitFor(
+      async () =>
+        (await verificationCounts([a, b], emails)).every((count) => count >= 1),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        message: '100 verification e-mails',
+      },
+    );
+    expect(await verificationCounts([a, b], emails)).toEqual(
+      emails.map(() => 1),
+    );
+    expect(sentBy(a, emails) + sentBy(b, emails)).toBe(100);
+    expect(sentBy(a, emails)).toBeGreaterThan(0);
+    expect(sentBy(b, emails)).toBeGreaterThan(0);
+    await Promise.all([stop(a), stop(b)]);
+  });
+
+  it('takes over what a crashed instance left pending, and handles it once', async () => {
+    const dataDir = newDataDir();
+    const survivor = await startNotifications(dataDir);
+    await stop(survivor);
+    const emails = await register(10, 'crashed');
+    // An instance of the group takes every entry, then dies without acking.
+    const raw = new Redis(redis.url);
+    await raw.xreadgroup(
+      'GROUP',
+      GROUP,
+      'crashed-instance',
+      'COUNT',
+      1000,
+      'STREAMS',
+      STREAM,
+      '>',
+    );
+    const [pendingBefore] = (await raw.xpending(STREAM, GROUP)) as [number];
+    expect(pendingBefore).toBeGreaterThanOrEqual(10);
+
+    const second = await startNotifications(dataDir);
+    // And a real instance killed with SIGKILL in the middle of a burst.
+    const victim = await startNotifications(newDataDir());
+    const burst = register(20, 'burst');
+    await waitFor(() => victim.logs().includes('verify-email to burst-'), {
+      timeoutMs: 30_000,
+      message: 'the victim handling the burst',
+    });
+    await stop(victim, 'SIGKILL');
+    const burstEmails = await burst;
+
+    const pending = async () =>
+      ((await raw.xpending(STREAM, GROUP)) as [number])[0];
+    await waitFor(
+      async () =>
+        (await verificationCounts([second], emails)).every(
+          (count) => count === 1,
+        ) && (await pending()) === 0,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        message: 'the crashed entries reclaimed and handled',
+      },
+    );
+    expect(second.logs()).toContain('Reclaimed');
+    // Each burst e-mail was stored once: by the victim before it died, or by
+    // the survivor (BullMQ hands a job the victim held back after it stalls).
+    const storedByVictim = (email: string) =>
+      victim.logs().includes(`verify-email to ${email} recorded`);
+    const counts = await waitFor(
+      async () => {
+        const survivorCounts = await verificationCounts([second], burstEmails);
+        const total = burstEmails.map(
+          (email, i) => survivorCounts[i] + (storedByVictim(email) ? 1 : 0),
+        );
+        return total.every((count) => count >= 1) && total;
+      },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1_000,
+        message: 'every burst e-mail stored',
+      },
+    );
+    expect(counts).toEqual(burstEmails.map(() => 1));
+    await raw.quit();
+  });
+});
