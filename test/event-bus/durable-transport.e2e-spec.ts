@@ -223,6 +223,57 @@ describe('durable transport over Redis Streams', () => {
     expect(deliveries.length).toBe(before);
   });
 
+  it('drops an event id the group already handled (inbox)', async () => {
+    const event = verified();
+
+    await emit(event);
+    await emit(event);
+    await emit(event);
+    await waitFor(
+      async () => {
+        const [pendingA] = (await raw.xpending(stream(), 'service-a')) as [
+          number,
+        ];
+        const [pendingB] = (await raw.xpending(stream(), 'service-b')) as [
+          number,
+        ];
+        return (
+          handled(event.id).length >= 2 && pendingA === 0 && pendingB === 0
+        );
+      },
+      { timeoutMs: 20_000, message: 'the three copies acknowledged' },
+    );
+
+    expect(
+      handled(event.id)
+        .map((d) => d.instance.split('#')[0])
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('hands a replay meant for one group to that group only', async () => {
+    const event = verified();
+    await raw.xadd(
+      stream(),
+      '*',
+      ENVELOPE_FIELD,
+      JSON.stringify(event),
+      'group',
+      'service-b',
+    );
+
+    await waitFor(() => handled(event.id).length === 1, {
+      message: 'the replay handled by its group',
+    });
+    await waitFor(
+      async () =>
+        ((await raw.xpending(stream(), 'service-a')) as [number])[0] === 0,
+      { message: 'service-a acknowledged it without handling it' },
+    );
+
+    expect(handled(event.id)[0].instance).toBe('b#1');
+  });
+
   it('delivers what was published while a group had no instance running', async () => {
     await startConsumer('c#1', 'service-c');
     await apps.pop()!.close();

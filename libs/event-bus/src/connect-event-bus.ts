@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
 
 export interface ConnectEventBusOptions {
@@ -21,8 +20,9 @@ export interface ConnectEventBusOptions {
 /**
  * Attaches the bus's servers to a hybrid app, so its plain `@EventPattern`
  * handlers receive events: by default the durable server only, so each event
- * reaches each service once and is retried until its handler succeeds. Call
- * before `app.startAllMicroservices()`; a no-op in local-only mode.
+ * reaches each service once and is retried until its handler succeeds. The
+ * app's global pipes, guards, interceptors and filters apply to handlers.
+ * Call before `app.startAllMicroservices()`; a no-op in local-only mode.
  */
 export function connectEventBus(
   app: INestApplication,
@@ -31,14 +31,10 @@ export function connectEventBus(
   const transports = app.get(EventBusTransports);
   if (!transports.usesRedis) return;
   if (durable) {
-    // Not inheriting the app's filters: the durable server needs a handler's
-    // exception as thrown (for retries and dead letters), not Nest's
-    // "Internal server error", and that filter must not reach HTTP routes.
-    const microservice = app.connectMicroservice(
+    app.connectMicroservice(
       { strategy: transports.createDurableServer() },
-      { inheritAppConfig: false },
+      { inheritAppConfig: true },
     );
-    microservice.useGlobalFilters(new EventHandlerErrorFilter());
   }
   if (broadcast) {
     app.connectMicroservice(

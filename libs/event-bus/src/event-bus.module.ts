@@ -7,6 +7,7 @@ import {
   type NestModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { describeRedisUrl, redisOptionsFromUrl } from '@app/common';
 import { Redis } from 'ioredis';
@@ -16,6 +17,8 @@ import {
   EVENT_BUS_REDIS,
   REDIS_COMMAND_TIMEOUT_MS,
 } from './event-bus.constants.js';
+import { DeadLetters } from './dead-letters/dead-letters.js';
+import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
 import { EventBusController } from './event-bus.controller.js';
 import {
   ConfigurableEventBusModule,
@@ -29,6 +32,7 @@ import { LocalSubscribers } from './local/local-subscribers.js';
 import { EventBusStats } from './stats/event-bus.stats.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
 import { busReconnectDelay } from './transport/redis-retry.js';
+import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
 
 function createBusRedis(options: EventBusModuleOptions): Redis | null {
   if (options.mode === 'local-only' || !options.redisUrl) return null;
@@ -63,8 +67,9 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
  */
 @Module({
   imports: [TerminusModule],
-  controllers: [EventBusController],
+  controllers: [EventBusController, DeadLettersController],
   providers: [
+    { provide: APP_FILTER, useClass: EventHandlerErrorFilter },
     {
       provide: EVENT_BUS_REDIS,
       inject: [EVENT_BUS_OPTIONS],
@@ -77,8 +82,11 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventBusTransports,
     EventBusStatus,
     EventBusHealthIndicator,
+    DeadLetters,
   ],
   exports: [
+    DeadLetters,
+
     EventBus,
     EventBusHealthIndicator,
     EventBusStatus,

@@ -24,3 +24,4 @@ export * from './transport/streams/redis-streams.constants.js';
 export * from './transport/streams/redis-streams.context.js';
 export * from './transport/streams/server-redis-streams.js';
 export * from './transport/streams/handler-error.filter.js';
+export * from './dead-letters/dead-letters.js';

@@ -9,6 +9,7 @@ export const EVENT_COUNTERS = [
   'failed',
   'rejected',
   'deadLettered',
+  'duplicate',
 ] as const;
 export type EventCounter = (typeof EVENT_COUNTERS)[number];
 
@@ -22,7 +23,8 @@ const zero = (): Counts =>
  * published (sent to Redis), buffered (held while Redis was down), dropped
  * (buffer overflow), received, delivered (handler succeeded), failed (handler
  * threw), rejected (malformed or invalid message, never handled),
- * deadLettered (moved to the dead-letter stream by the durable transport).
+ * deadLettered (moved to the dead-letter stream by the durable transport),
+ * duplicate (an event id the consumer group had handled already, dropped).
  */
 @Injectable()
 export class EventBusStats {

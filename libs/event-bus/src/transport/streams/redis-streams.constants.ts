@@ -11,3 +11,19 @@ export const streamKey = (keyPrefix: string, type: string): string =>
 /** The stream every consumer group's dead letters go to. */
 export const deadLetterKey = (keyPrefix: string): string =>
   `${keyPrefix}dead-letters`;
+
+/**
+ * Field of a replayed entry naming the one consumer group it is for; the
+ * other groups acknowledge it without handling it.
+ */
+export const TARGET_GROUP_FIELD = 'group';
+
+/** The inbox entry of one event id in one consumer group. */
+export const inboxKey = (
+  keyPrefix: string,
+  group: string,
+  eventId: string,
+): string => `${keyPrefix}inbox:${group}:${eventId}`;
+
+export const INBOX_IN_PROGRESS = 'in-progress';
+export const INBOX_DONE = 'done';

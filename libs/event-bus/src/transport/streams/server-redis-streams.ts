@@ -10,12 +10,17 @@ import { parseEnvelope } from '../../envelope/envelope-parser.js';
 import type { EventEnvelope } from '../../envelope/event-envelope.js';
 import { DEFAULT_KEY_PREFIX } from '../../event-bus.constants.js';
 import { EventBusStats } from '../../stats/event-bus.stats.js';
+import { describeError } from '../describe-error.js';
 import { busReconnectDelay } from '../redis-retry.js';
 import {
   deadLetterKey,
   DURABLE_TRANSPORT,
   ENVELOPE_FIELD,
+  INBOX_DONE,
+  INBOX_IN_PROGRESS,
+  inboxKey,
   streamKey,
+  TARGET_GROUP_FIELD,
 } from './redis-streams.constants.js';
 import { RedisStreamsContext } from './redis-streams.context.js';
 
@@ -40,6 +45,8 @@ export interface RedisStreamsServerOptions {
    * consumer crashed. Keep it above the longest retry delay; default 30 s.
    */
   claimIdleMs?: number;
+  /** How long the inbox remembers a handled event id; default 24 h. */
+  inboxTtlSeconds?: number;
   stats?: EventBusStats;
 }
 
@@ -53,6 +60,7 @@ const DEFAULTS = {
   maxDeliveries: 5,
   retryBackoff: { initialMs: 200, maxMs: 10_000, jitter: 0.2 },
   claimIdleMs: 30_000,
+  inboxTtlSeconds: 86_400,
 };
 
 /**
@@ -222,7 +230,13 @@ export class ServerRedisStreams
     deliveries: number,
   ): Promise<void> {
     const type = stream.slice(streamKey(this.settings.keyPrefix, '').length);
-    const raw = readEnvelopeField(fields);
+    const onlyFor = readField(fields, TARGET_GROUP_FIELD);
+    if (onlyFor !== undefined && onlyFor !== this.settings.group) {
+      // A replay meant for another service's group.
+      await this.writer!.xack(stream, this.settings.group, id);
+      return;
+    }
+    const raw = parseJson(readField(fields, ENVELOPE_FIELD));
     const parsed = parseEnvelope(type, raw);
     if (!parsed.ok) {
       this.settings.stats?.count('rejected', type);
@@ -231,15 +245,27 @@ export class ServerRedisStreams
     }
     const { envelope } = parsed;
     this.settings.stats?.count('received', type);
+    const inbox = inboxKey(
+      this.settings.keyPrefix,
+      this.settings.group,
+      envelope.id,
+    );
+    if (!(await this.claimInInbox(inbox, type, stream, id, deliveries))) {
+      return;
+    }
     try {
       await this.invoke(
         type,
         envelope,
         new RedisStreamsContext([stream, id, deliveries]),
       );
-      await this.writer!.xack(stream, this.settings.group, id);
+      await this.writer!.multi()
+        .set(inbox, INBOX_DONE, 'EX', this.settings.inboxTtlSeconds)
+        .xack(stream, this.settings.group, id)
+        .exec();
       this.settings.stats?.count('delivered', type);
     } catch (error) {
+      await this.writer!.del(inbox);
       this.settings.stats?.count('failed', type);
       const reason = describeError(error);
       if (deliveries >= this.settings.maxDeliveries) {
@@ -252,6 +278,41 @@ export class ServerRedisStreams
       );
       this.scheduleRetry(stream, id, wait);
     }
+  }
+
+  /**
+   * The inbox: the group's record of the event ids it handled. Marks the
+   * event as in progress (for as long as a crashed consumer's entry would
+   * wait before being taken over); an event the group already handled is
+   * acknowledged and dropped; one another instance is handling right now is
+   * looked at again after the retry backoff.
+   */
+  private async claimInInbox(
+    inbox: string,
+    type: string,
+    stream: string,
+    id: string,
+    deliveries: number,
+  ): Promise<boolean> {
+    const claimed = await this.writer!.set(
+      inbox,
+      INBOX_IN_PROGRESS,
+      'PX',
+      this.settings.claimIdleMs,
+      'NX',
+    );
+    if (claimed === 'OK') return true;
+    if ((await this.writer!.get(inbox)) === INBOX_DONE) {
+      await this.writer!.xack(stream, this.settings.group, id);
+      this.settings.stats?.count('duplicate', type);
+      return false;
+    }
+    this.scheduleRetry(
+      stream,
+      id,
+      exponentialBackoff(deliveries, this.settings.retryBackoff),
+    );
+    return false;
   }
 
   private async invoke(
@@ -393,20 +454,14 @@ export class ServerRedisStreams
   }
 }
 
-/** Nest's RPC exception handler turns a thrown Error into `{ status, message }`. */
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    return String(error.message);
+function readField(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === name) return fields[i + 1];
   }
-  return typeof error === 'string' ? error : JSON.stringify(error);
+  return undefined;
 }
 
-function readEnvelopeField(fields: string[]): unknown {
-  const index = fields.findIndex(
-    (value, position) => position % 2 === 0 && value === ENVELOPE_FIELD,
-  );
-  const json = index >= 0 ? fields[index + 1] : undefined;
+function parseJson(json: string | undefined): unknown {
   if (json === undefined) return undefined;
   try {
     return JSON.parse(json) as unknown;

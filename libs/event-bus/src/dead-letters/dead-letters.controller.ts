@@ -1,0 +1,108 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  ServiceUnavailableException,
+  type PipeTransform,
+} from '@nestjs/common';
+import { Roles } from '@app/common';
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { DeadLetterNotFoundError, DeadLetters } from './dead-letters.js';
+
+export class DeadLetterQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  group?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class ReplayAllDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  group?: string;
+}
+
+/** Stream entry ids look like `1700000000000-0`. */
+class EntryIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!/^\d{1,20}-\d{1,20}$/.test(value)) {
+      throw new BadRequestException(
+        'id must be a dead letter id such as 1700000000000-0',
+      );
+    }
+    return value;
+  }
+}
+
+/** Admin routes over the durable transport's dead letters. */
+@Controller('api/events/dead-letters')
+@Roles('admin')
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLetters) {}
+
+  @Get()
+  async list(@Query() query: DeadLetterQueryDto) {
+    return { items: await this.run(() => this.deadLetters.list(query)) };
+  }
+
+  /** Replays every dead letter, or those of one consumer group. */
+  @Post('replay')
+  @HttpCode(HttpStatus.OK)
+  async replayAll(@Body() body: ReplayAllDto) {
+    return {
+      replayed: await this.run(() => this.deadLetters.replayAll(body.group)),
+    };
+  }
+
+  @Post(':id/replay')
+  @HttpCode(HttpStatus.OK)
+  async replay(@Param('id', EntryIdPipe) id: string) {
+    return {
+      replayed: id,
+      entryId: await this.run(() => this.deadLetters.replay(id)),
+    };
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async remove(@Param('id', EntryIdPipe) id: string): Promise<void> {
+    await this.run(() => this.deadLetters.remove(id));
+  }
+
+  private async run<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof DeadLetterNotFoundError) {
+        throw new NotFoundException(error.message);
+      }
+      throw new ServiceUnavailableException(
+        `The dead letters cannot be reached now: ${(error as Error).message}`,
+      );
+    }
+  }
+}
