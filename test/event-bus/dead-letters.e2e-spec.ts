@@ -90,17 +90,15 @@ describe('dead letters: a handler that keeps failing, then replay', () => {
     ).body.items;
 
   it('dead-letters after the configured deliveries, then delivers the replay once', async () => {
-    const { event } = await app
-      .get(EventBus)
-      .publish(
-        'user.deleted',
-        {
-          userId: randomUUID(),
-          email: 'gone@example.com',
-          timestamp: new Date().toISOString(),
-        },
-        { redisOnly: true },
-      );
+    const { event } = await app.get(EventBus).publish(
+      'user.deleted',
+      {
+        userId: randomUUID(),
+        email: 'gone@example.com',
+        timestamp: new Date().toISOString(),
+      },
+      { redisOnly: true },
+    );
 
     const [letter] = await waitFor(
       async () => {
