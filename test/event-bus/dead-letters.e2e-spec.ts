@@ -11,6 +11,7 @@ import {
   connectEventBus,
   EventBus,
   EventBusModule,
+  EventReplayer,
   type DeadLetter,
   type EventEnvelope,
 } from '@app/event-bus';
@@ -127,6 +128,43 @@ describe('dead letters: a handler that keeps failing, then replay', () => {
     });
     expect(FlakyConsumer.handled).toEqual([event.id]);
     expect(await letters()).toEqual([]);
+  });
+
+  it('replays a type from a point in time into a handler, leaving the group alone', async () => {
+    const since = new Date();
+    const bus = app.get(EventBus);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { event } = await bus.publish(
+        'user.deleted',
+        {
+          userId: randomUUID(),
+          email: `r${i}@example.com`,
+          timestamp: new Date().toISOString(),
+        },
+        { redisOnly: true },
+      );
+      ids.push(event.id);
+    }
+    await waitFor(() => ids.every((id) => FlakyConsumer.handled.includes(id)), {
+      message: 'the live group handled the three events',
+    });
+    const handledBefore = FlakyConsumer.handled.length;
+
+    const seen: string[] = [];
+    const result = await app
+      .get(EventReplayer)
+      .replay('user.deleted', { from: since }, (event) => seen.push(event.id));
+
+    expect(seen).toEqual(ids);
+    expect(result).toMatchObject({ replayed: 3, skipped: 0 });
+    const again = await app
+      .get(EventReplayer)
+      .replay('user.deleted', { from: result.lastEntryId! }, (event) =>
+        seen.push(event.id),
+      );
+    expect(again.replayed).toBe(0);
+    expect(FlakyConsumer.handled.length).toBe(handledBefore);
   });
 
   it('keeps the routes for admins, with clear errors', async () => {

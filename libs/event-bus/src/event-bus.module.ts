@@ -18,6 +18,7 @@ import {
   REDIS_COMMAND_TIMEOUT_MS,
 } from './event-bus.constants.js';
 import { DeadLetters } from './dead-letters/dead-letters.js';
+import { EventReplayer } from './replay/event-replayer.js';
 import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
 import { EventBusController } from './event-bus.controller.js';
 import {
@@ -83,9 +84,11 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventBusStatus,
     EventBusHealthIndicator,
     DeadLetters,
+    EventReplayer,
   ],
   exports: [
     DeadLetters,
+    EventReplayer,
 
     EventBus,
     EventBusHealthIndicator,

@@ -25,3 +25,4 @@ export * from './transport/streams/redis-streams.context.js';
 export * from './transport/streams/server-redis-streams.js';
 export * from './transport/streams/handler-error.filter.js';
 export * from './dead-letters/dead-letters.js';
+export * from './replay/event-replayer.js';
