@@ -214,6 +214,14 @@ describe('registration flow across user-service and notification-service', () =>
     expect((await notifications.get('/health')).status).toBe(200);
     const busHealth = await notifications.get('/api/events/health');
     expect(busHealth.body.stats.totals.rejected).toBeGreaterThanOrEqual(2);
+    expect(busHealth.body.durable).toMatchObject({
+      group: 'notification-service',
+      deadLetters: 2,
+      backlog: {
+        'user.registered': { pending: 0 },
+        'user.verified': { pending: 0 },
+      },
+    });
 
     const email = `after-garbage-${randomUUID()}@example.com`;
     await users.post('/users', {

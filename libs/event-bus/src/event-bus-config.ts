@@ -5,7 +5,8 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-options.inter
 /**
  * `EventBusModule` options of a service from its validated environment:
  * `SERVICE_NAME` (default `service`), the event-bus Redis URL,
- * `EVENT_HISTORY_TTL_SECONDS` and the durable consumers' tuning
+ * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS` and the
+ * durable consumers' tuning
  * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`).
  */
 export function eventBusOptionsFromConfig(
@@ -16,6 +17,9 @@ export function eventBusOptionsFromConfig(
     service: config.get<string>('SERVICE_NAME') ?? service,
     redisUrl: eventBusRedisUrl(config),
     historyTtlSeconds: config.get<number>('EVENT_HISTORY_TTL_SECONDS'),
+    streamRetentionSeconds: config.get<number>(
+      'EVENT_STREAM_RETENTION_SECONDS',
+    ),
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),

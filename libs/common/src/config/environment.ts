@@ -81,6 +81,13 @@ export class ServiceEnvironment {
   @Min(60)
   EVENT_HISTORY_TTL_SECONDS?: number;
 
+  /** How long events stay in their streams (floor: the history TTL). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  EVENT_STREAM_RETENTION_SECONDS?: number;
+
   /** Deliveries of an event before it goes to the dead letters. */
   @IsOptional()
   @Type(() => Number)

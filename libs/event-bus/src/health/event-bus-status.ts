@@ -2,9 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { describeRedisUrl, withTimeout } from '@app/common';
 import type { Redis } from 'ioredis';
 import {
+  DEFAULT_KEY_PREFIX,
   EVENT_BUS_REDIS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
+import {
+  deadLetterKey,
+  streamKey,
+} from '../transport/streams/redis-streams.constants.js';
 import type {
   EventBusMode,
   EventBusModuleOptions,
@@ -39,6 +44,16 @@ export interface EventBusStatusReport {
   };
   /** Events waiting for Redis. */
   buffered: number;
+  /**
+   * Per event type this service consumes durably: entries delivered but not
+   * yet acknowledged (`pending`) and not yet delivered (`lag`); and the
+   * entries in the dead-letter stream (all services).
+   */
+  durable?: {
+    group: string;
+    backlog: Record<string, { pending: number; lag: number | null }>;
+    deadLetters: number;
+  };
   stats: ReturnType<EventBusStats['snapshot']>;
 }
 
@@ -73,8 +88,38 @@ export class EventBusStatus {
         durable: this.transports.durablePatterns(),
       },
       buffered: this.transports.publisher?.bufferedCount ?? 0,
+      ...(redis.connected && { durable: await this.durableBacklog() }),
       stats: this.stats.snapshot(),
     };
+  }
+
+  private async durableBacklog(): Promise<EventBusStatusReport['durable']> {
+    const keyPrefix = this.options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    const group = this.options.service;
+    const backlog: Record<string, { pending: number; lag: number | null }> = {};
+    try {
+      for (const type of this.transports.durablePatterns()) {
+        const groups = (await this.redis!.xinfo(
+          'GROUPS',
+          streamKey(keyPrefix, type),
+        )) as unknown[][];
+        const info = groups.map(toRecord).find((entry) => entry.name === group);
+        if (info) {
+          backlog[type] = {
+            pending: Number(info.pending ?? 0),
+            lag:
+              info.lag === null || info.lag === undefined
+                ? null
+                : Number(info.lag),
+          };
+        }
+      }
+      const deadLetters = await this.redis!.xlen(deadLetterKey(keyPrefix));
+      return { group, backlog, deadLetters };
+    } catch {
+      // Redis went away between the ping and here: report no backlog.
+      return undefined;
+    }
   }
 
   private async pingRedis(): Promise<EventBusStatusReport['redis']> {
@@ -92,4 +137,13 @@ export class EventBusStatus {
       return { url, connected: false, error: (error as Error).message };
     }
   }
+}
+
+/** XINFO answers flat [name, value, name, value, ...] lists. */
+function toRecord(flat: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    record[String(flat[i])] = flat[i + 1];
+  }
+  return record;
 }

@@ -16,9 +16,9 @@ export class EventBusHealthIndicator {
 
   async isHealthy(key = 'eventBus') {
     const indicator = this.health.check(key);
-    const { status, mode, redis, buffered, subscriptions } =
+    const { status, mode, redis, buffered, subscriptions, durable } =
       await this.status.report();
-    const details = { mode, redis, buffered, subscriptions };
+    const details = { mode, redis, buffered, subscriptions, durable };
     return status === 'up' ? indicator.up(details) : indicator.down(details);
   }
 }

@@ -21,6 +21,11 @@ export interface EventBusModuleOptions {
    * it returns; default 10000. Past that the oldest are dropped, and counted.
    */
   maxBufferedEvents?: number;
+  /**
+   * How long events stay in their streams (for consumers that were down, and
+   * for replay); default one day, never less than `historyTtlSeconds`.
+   */
+  streamRetentionSeconds?: number;
   /** Tuning of the durable transport's consumers. */
   durable?: DurableConsumerOptions;
 }

@@ -7,8 +7,10 @@ import {
 import { redisOptionsFromUrl } from '@app/common';
 import type { Subscription } from 'rxjs';
 import {
+  DEFAULT_HISTORY_TTL_SECONDS,
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_BUFFERED_EVENTS,
+  DEFAULT_STREAM_RETENTION_SECONDS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
 import { EventHistory } from '../history/event-history.js';
@@ -38,7 +40,14 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     this.publisher = this.usesRedis
       ? new RedisEventPublisher(
           redisOptionsFromUrl(this.redisUrl),
-          options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+          {
+            keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+            retentionSeconds: Math.max(
+              options.streamRetentionSeconds ??
+                DEFAULT_STREAM_RETENTION_SECONDS,
+              options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
+            ),
+          },
           stats,
           options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
         )

@@ -42,13 +42,13 @@ export class RedisEventPublisher {
 
   constructor(
     redis: RedisOptions,
-    keyPrefix: string,
+    streams: { keyPrefix: string; retentionSeconds: number },
     private readonly stats: EventBusStats,
     private readonly maxBuffered: number,
   ) {
     this.streams = new ClientRedisStreams({
       redis: { ...redis, commandTimeout: REDIS_COMMAND_TIMEOUT_MS },
-      keyPrefix,
+      ...streams,
     });
     this.client = new EventBusRedisClient({
       ...toNestRedisOptions(redis),

@@ -14,10 +14,10 @@ export interface RedisStreamsClientOptions {
   /** Prefix of the stream keys; default `eventbus:`. */
   keyPrefix?: string;
   /**
-   * Approximate length each stream is trimmed to (`XADD MAXLEN ~`); default
-   * 100000. Retention by age is the relay's job.
+   * Entries older than this are trimmed as new ones are appended
+   * (`XADD MINID ~`); default one day.
    */
-  maxLength?: number;
+  retentionSeconds?: number;
 }
 
 /**
@@ -82,9 +82,9 @@ export class ClientRedisStreams extends ClientProxy {
     const type = this.normalizePattern(packet.pattern as string);
     return (await redis.xadd(
       streamKey(this.options.keyPrefix ?? DEFAULT_KEY_PREFIX, type),
-      'MAXLEN',
+      'MINID',
       '~',
-      this.options.maxLength ?? 100_000,
+      Date.now() - (this.options.retentionSeconds ?? 86_400) * 1_000,
       '*',
       ENVELOPE_FIELD,
       JSON.stringify(packet.data),
