@@ -192,6 +192,55 @@ describe('no event lost between services', () => {
     await Promise.all([stop(a), stop(b)]);
   });
 
+  it('restarting Redis while users register loses none of their events', async () => {
+    const notifications = await startNotifications(newDataDir());
+    const accepted: string[] = [];
+    let stopAt = 0;
+    const registering = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const email = `outage-${i}-${randomUUID()}@example.com`;
+        const response = await users
+          .post('/users', {
+            email,
+            password: 'a-good-password',
+            name: 'Ada',
+            role: 'customer',
+          })
+          .catch(() => undefined);
+        if (response?.status === 201) accepted.push(email);
+        if (i === 10) stopAt = accepted.length;
+      }
+    })();
+    await waitFor(() => accepted.length >= 10, {
+      message: 'registrations under way',
+    });
+    await redis.stop();
+    await waitFor(() => accepted.length >= stopAt + 5, {
+      timeoutMs: 30_000,
+      message: 'registrations accepted while Redis is down',
+    });
+    await redis.start();
+    await registering;
+
+    expect(accepted.length).toBe(40);
+    await waitFor(
+      async () =>
+        (await verificationCounts([notifications], accepted)).every(
+          (count) => count >= 1,
+        ),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 1_000,
+        message: 'an e-mail for every 201',
+      },
+    );
+    expect(await verificationCounts([notifications], accepted)).toEqual(
+      accepted.map(() => 1),
+    );
+    expect(userService.logs()).toContain('buffering events until it returns');
+    await stop(notifications);
+  });
+
   it('takes over what a crashed instance left pending, and handles it once', async () => {
     const dataDir = newDataDir();
     const survivor = await startNotifications(dataDir);
