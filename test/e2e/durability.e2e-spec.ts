@@ -241,13 +241,57 @@ describe('no event lost between services', () => {
     await stop(notifications);
   });
 
+  it('delivers the event of a write whose process died before publishing it', async () => {
+    const notifications = await startNotifications(newDataDir());
+    const dataDir = newDataDir();
+    // A Redis that is down: the write commits with its event in the outbox,
+    // and the process is killed before the event could go anywhere.
+    const unreachable = await startRedisServer();
+    await unreachable.stop();
+    const doomed = await startApp('user-service', {
+      env: { ...env, EVENT_BUS_REDIS_URL: unreachable.url, DATA_DIR: dataDir },
+    });
+    const email = `crash-${randomUUID()}@example.com`;
+    const created = await api(doomed.url).post('/users', {
+      email,
+      password: 'a-good-password',
+      name: 'Ada',
+      role: 'customer',
+    });
+    expect(created.status).toBe(201);
+    doomed.kill('SIGKILL');
+    await doomed.exited;
+    await unreachable.kill();
+
+    const restarted = await startApp('user-service', {
+      env: { ...env, DATA_DIR: dataDir },
+    });
+    running.add(restarted);
+
+    await waitFor(
+      async () => (await verificationCounts([notifications], [email]))[0] === 1,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        message: 'the verification e-mail of the write made before the crash',
+      },
+    );
+    await stop(restarted);
+    await stop(notifications);
+  });
+
   it('takes over what a crashed instance left pending, and handles it once', async () => {
     const dataDir = newDataDir();
     const survivor = await startNotifications(dataDir);
     await stop(survivor);
-    const emails = await register(10, 'crashed');
-    // An instance of the group takes every entry, then dies without acking.
     const raw = new Redis(redis.url);
+    const before = await raw.xlen(STREAM);
+    const emails = await register(10, 'crashed');
+    // The events leave user-service's outbox just after each 201.
+    await waitFor(async () => (await raw.xlen(STREAM)) >= before + 10, {
+      message: 'the ten events in the stream',
+    });
+    // An instance of the group takes every entry, then dies without acking.
     await raw.xreadgroup(
       'GROUP',
       GROUP,

@@ -156,8 +156,9 @@ describe('user-service (e2e)', () => {
         role: 'worker',
         verified: false,
       });
-      const event = eventsOf('user.registered').find(
-        (e) => e.data.userId === body.id,
+      // Events of a write reach subscribers through the outbox, just after it.
+      const event = await waitFor(() =>
+        eventsOf('user.registered').find((e) => e.data.userId === body.id),
       );
       expect(event?.data.verificationToken).toEqual(expect.any(String));
       expect(JSON.stringify(body)).not.toContain(event?.data.verificationToken);
@@ -273,8 +274,8 @@ describe('user-service (e2e)', () => {
 
       expect(before.body.message).toMatch(/[Vv]erify/);
       expect(verified.body).toMatchObject({ id: user.id, verified: true });
-      expect(eventsOf('user.verified').map((e) => e.data.userId)).toContain(
-        user.id,
+      await waitFor(() =>
+        eventsOf('user.verified').some((e) => e.data.userId === user.id),
       );
       const claims = app
         .get(JwtService)
@@ -424,7 +425,9 @@ describe('user-service (e2e)', () => {
         .expect(200);
 
       expect(body.name).toBe('Ann Smith');
-      const event = eventsOf('user.updated').find((e) => e.data.userId === id);
+      const event = await waitFor(() =>
+        eventsOf('user.updated').find((e) => e.data.userId === id),
+      );
       expect(event?.data.changes).toEqual({ name: 'Ann Smith' });
     });
 
@@ -454,7 +457,9 @@ describe('user-service (e2e)', () => {
         .expect(200);
 
       expect(body.role).toBe('worker');
-      const event = eventsOf('user.updated').find((e) => e.data.userId === id);
+      const event = await waitFor(() =>
+        eventsOf('user.updated').find((e) => e.data.userId === id),
+      );
       expect(event?.data.changes).toEqual({ role: 'worker' });
     });
 
@@ -487,7 +492,9 @@ describe('user-service (e2e)', () => {
         .get(`/users/${id}`)
         .auth(adminToken, { type: 'bearer' })
         .expect(404);
-      const event = eventsOf('user.deleted').find((e) => e.data.userId === id);
+      const event = await waitFor(() =>
+        eventsOf('user.deleted').find((e) => e.data.userId === id),
+      );
       expect(event?.data.email).toBe(email);
     });
 

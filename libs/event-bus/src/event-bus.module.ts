@@ -19,6 +19,8 @@ import {
 } from './event-bus.constants.js';
 import { DeadLetters } from './dead-letters/dead-letters.js';
 import { EventReplayer } from './replay/event-replayer.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
+import { OutboxStore } from './outbox/outbox.store.js';
 import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
 import { EventBusController } from './event-bus.controller.js';
 import {
@@ -85,6 +87,8 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventBusHealthIndicator,
     DeadLetters,
     EventReplayer,
+    OutboxStore,
+    OutboxRelay,
   ],
   exports: [
     DeadLetters,

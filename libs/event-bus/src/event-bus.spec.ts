@@ -12,6 +12,8 @@ import {
 } from './errors/event-validation.error.js';
 import { EventBus } from './event-bus.js';
 import type { EventHistory } from './history/event-history.js';
+import type { OutboxRelay } from './outbox/outbox.relay.js';
+import type { OutboxStore } from './outbox/outbox.store.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
 import {
   LocalSubscribers,
@@ -39,13 +41,23 @@ function createBus(options: Partial<EventBusModuleOptions> = {}) {
   };
   const transports = { publisher } as unknown as EventBusTransports;
   const history = { recordLocal: jest.fn() } as unknown as EventHistory;
+  const stored: EventEnvelope[] = [];
+  const outbox = {
+    add: jest.fn((_tx: unknown, event: EventEnvelope) => {
+      stored.push(event);
+      return Promise.resolve();
+    }),
+  } as unknown as OutboxStore;
+  const relay = { nudge: jest.fn() } as unknown as OutboxRelay;
   const bus = new EventBus(
     { service: 'user-service', redisUrl: 'redis://x', ...options },
     local,
     transports,
     history,
+    outbox,
+    relay,
   );
-  return { bus, sent, stats, publisher };
+  return { bus, sent, stats, publisher, stored };
 }
 
 describe('EventBus.publish', () => {
@@ -184,5 +196,20 @@ describe('EventBus.publish', () => {
 
     expect(receipt.redis).toBe('skipped');
     expect(publisher.publish).not.toHaveBeenCalled();
+  });
+
+  it('writes to the outbox, not to Redis or subscribers, inside a transaction', async () => {
+    const { bus, sent, stored } = createBus();
+    const handler = jest.fn<LocalEventHandler<'user.verified'>>();
+    bus.subscribe('user.verified', handler);
+
+    const receipt = await bus.publish('user.verified', verified(), {
+      transaction: { execute: jest.fn() } as never,
+    });
+
+    expect(receipt.redis).toBe('stored');
+    expect(stored).toEqual([receipt.event]);
+    expect(sent).toHaveLength(0);
+    expect(handler).not.toHaveBeenCalled();
   });
 });

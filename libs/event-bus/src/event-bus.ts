@@ -14,6 +14,8 @@ import { InjectEventBusOptions } from './event-bus.constants.js';
 import { InvalidPublishOptionsError } from './errors/event-validation.error.js';
 import { EVENT_BUS_MESSAGES } from './event-bus.messages.js';
 import { EventHistory } from './history/event-history.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
+import { OutboxStore } from './outbox/outbox.store.js';
 import type {
   EventBusModuleOptions,
   PublishOptions,
@@ -26,8 +28,11 @@ import { EventBusTransports } from './transport/event-bus-transports.js';
 
 export interface PublishReceipt<TData = unknown> {
   event: EventEnvelope<TData>;
-  /** What happened on the Redis side. */
-  redis: 'published' | 'buffered' | 'skipped';
+  /**
+   * What happened on the Redis side: sent, buffered in memory, skipped, or
+   * `stored` in the outbox (delivered by the relay after the commit).
+   */
+  redis: 'published' | 'buffered' | 'skipped' | 'stored';
   /** Local subscribers called. */
   localSubscribers: number;
 }
@@ -45,6 +50,8 @@ export class EventBus {
     private readonly local: LocalSubscribers,
     private readonly transports: EventBusTransports,
     private readonly history: EventHistory,
+    private readonly outbox: OutboxStore,
+    private readonly relay: OutboxRelay,
   ) {}
 
   /**
@@ -85,6 +92,15 @@ export class EventBus {
     const toRedis = !options.localOnly && mode !== 'local-only';
 
     const localSubscribers = toLocal ? this.local.count(type) : 0;
+    if (options.transaction) {
+      await this.outbox.add(options.transaction, event, {
+        local: toLocal,
+        redis: toRedis,
+      });
+      // The row is visible once the caller commits; the relay polls too.
+      setTimeout(() => this.relay.nudge(), 10).unref();
+      return { event, redis: 'stored', localSubscribers };
+    }
     const [redis] = await Promise.all([
       toRedis && this.transports.publisher
         ? this.transports.publisher.publish(event)

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
-import { EventBus } from '@app/event-bus';
+import { EventBus, type OutboxTransaction } from '@app/event-bus';
 import type { UserRow } from '../database/schema.js';
 import type { UserChangeSet } from './users.repository.js';
 
 /**
- * The events of user-service, built from user rows. Called after the write
- * has committed: the write stands, so a publish failure (which the bus only
- * raises for an invalid payload, i.e. a bug) is logged rather than turned
- * into a 500 for a request that did succeed.
+ * The events of user-service, built from user rows. With the write's
+ * transaction, an event goes into the outbox with the write (and a failure
+ * rolls both back); without one (`auth.login`, which writes nothing) it is
+ * published at once, and a failure (which the bus only raises for an
+ * invalid payload, i.e. a bug) is logged rather than turned into a 500.
  */
 @Injectable()
 export class UserEventsPublisher {
@@ -16,36 +17,60 @@ export class UserEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  registered(user: UserRow, verificationToken: string): Promise<void> {
-    return this.publish('user.registered', {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      role: user.role,
-      verificationToken,
-      timestamp: now(),
-    });
+  registered(
+    user: UserRow,
+    verificationToken: string,
+    transaction?: OutboxTransaction,
+  ): Promise<void> {
+    return this.publish(
+      'user.registered',
+      {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        verificationToken,
+        timestamp: now(),
+      },
+      transaction,
+    );
   }
 
-  verified(user: UserRow): Promise<void> {
-    return this.publish('user.verified', {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      timestamp: now(),
-    });
+  verified(user: UserRow, transaction?: OutboxTransaction): Promise<void> {
+    return this.publish(
+      'user.verified',
+      {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        timestamp: now(),
+      },
+      transaction,
+    );
   }
 
-  updated(userId: string, changes: UserChangeSet): Promise<void> {
-    return this.publish('user.updated', { userId, changes, timestamp: now() });
+  updated(
+    userId: string,
+    changes: UserChangeSet,
+    transaction?: OutboxTransaction,
+  ): Promise<void> {
+    return this.publish(
+      'user.updated',
+      { userId, changes, timestamp: now() },
+      transaction,
+    );
   }
 
-  deleted(user: UserRow): Promise<void> {
-    return this.publish('user.deleted', {
-      userId: user.id,
-      email: user.email,
-      timestamp: now(),
-    });
+  deleted(user: UserRow, transaction?: OutboxTransaction): Promise<void> {
+    return this.publish(
+      'user.deleted',
+      {
+        userId: user.id,
+        email: user.email,
+        timestamp: now(),
+      },
+      transaction,
+    );
   }
 
   login(user: UserRow): Promise<void> {
@@ -60,7 +85,12 @@ export class UserEventsPublisher {
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
+    transaction?: OutboxTransaction,
   ): Promise<void> {
+    if (transaction) {
+      await this.bus.publish(type, data, { transaction });
+      return;
+    }
     try {
       await this.bus.publish(type, data);
     } catch (error) {

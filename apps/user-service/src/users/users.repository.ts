@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
+import type { OutboxTransaction } from '@app/event-bus';
 import type { UserRole } from '@app/contracts';
 import { eq, sql } from 'drizzle-orm';
 import { users, type NewUserRow, type UserRow } from '../database/schema.js';
@@ -21,6 +22,21 @@ export interface UserChangeSet {
 @Injectable()
 export class UsersRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
+
+  /**
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction to publish the change's events into the outbox.
+   */
+  transaction<T>(
+    work: (
+      users: UsersRepository,
+      transaction: OutboxTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new UsersRepository(tx as unknown as Database), tx),
+    );
+  }
 
   async findById(id: string): Promise<UserRow | undefined> {
     const [row] = await this.db.select().from(users).where(eq(users.id, id));

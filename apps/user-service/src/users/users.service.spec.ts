@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import {
   caller,
+  FAKE_TRANSACTION,
   FakePasswordHasher,
   FakeUserEvents,
   FakeUsersRepository,
@@ -179,9 +180,11 @@ describe('UsersService', () => {
       });
 
       expect(user.name).toBe('Ada Lovelace');
+      // Published in the write's transaction (the outbox).
       expect(events.ofType('user.updated')[0].args).toEqual([
         row.id,
         { name: 'Ada Lovelace' },
+        FAKE_TRANSACTION,
       ]);
     });
 

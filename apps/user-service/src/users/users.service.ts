@@ -54,14 +54,20 @@ export class UsersService {
       throw new ConflictException(USERS_MESSAGES.emailTaken);
     }
     const verification = createVerificationToken();
+    const passwordHash = await this.passwords.hash(dto.password);
     let user: UserRow;
     try {
-      user = await this.users.insert({
-        email,
-        name: dto.name,
-        role: dto.role ?? 'customer',
-        passwordHash: await this.passwords.hash(dto.password),
-        verificationTokenHash: verification.hash,
+      // The user and user.registered commit together (outbox).
+      user = await this.users.transaction(async (users, transaction) => {
+        const row = await users.insert({
+          email,
+          name: dto.name,
+          role: dto.role ?? 'customer',
+          passwordHash,
+          verificationTokenHash: verification.hash,
+        });
+        await this.events.registered(row, verification.token, transaction);
+        return row;
       });
     } catch (error) {
       if (isUniqueViolation(error, EMAIL_UNIQUE_CONSTRAINT)) {
@@ -70,20 +76,22 @@ export class UsersService {
       throw error;
     }
     this.logger.log(`Registered user ${user.id} (${user.role})`);
-    await this.events.registered(user, verification.token);
     return toUserResponse(user);
   }
 
   /** Uses up a verification token; a second use finds nothing (400). */
   async verify(token: string): Promise<UserResponse> {
-    const user = await this.users.consumeVerificationToken(
-      hashVerificationToken(token),
-    );
+    const user = await this.users.transaction(async (users, transaction) => {
+      const row = await users.consumeVerificationToken(
+        hashVerificationToken(token),
+      );
+      if (row) await this.events.verified(row, transaction);
+      return row;
+    });
     if (!user) {
       throw new BadRequestException(USERS_MESSAGES.invalidVerificationToken);
     }
     this.logger.log(`Verified the e-mail of user ${user.id}`);
-    await this.events.verified(user);
     return toUserResponse(user);
   }
 
@@ -114,23 +122,29 @@ export class UsersService {
     if (Object.keys(changes).length === 0) {
       return toUserResponse(current);
     }
-    const updated = await this.users.update(id, changes);
+    const updated = await this.users.transaction(async (users, transaction) => {
+      const row = await users.update(id, changes);
+      if (row) await this.events.updated(id, changes, transaction);
+      return row;
+    });
     if (!updated) throw new NotFoundException(USERS_MESSAGES.notFound(id));
     this.logger.log(
       `Updated user ${id}: ${Object.keys(changes).join(', ')} changed`,
     );
-    await this.events.updated(id, changes);
     return toUserResponse(updated);
   }
 
   async remove(caller: AuthenticatedUser, id: string): Promise<void> {
     await this.loadAccessible(caller, id);
-    const deleted = await this.users.delete(id);
+    const deleted = await this.users.transaction(async (users, transaction) => {
+      const row = await users.delete(id);
+      if (row) await this.events.deleted(row, transaction);
+      return row;
+    });
     // A concurrent delete got there first: the user is gone all the same,
     // but only that request reports it and emits the event.
     if (!deleted) throw new NotFoundException(USERS_MESSAGES.notFound(id));
     this.logger.log(`Deleted user ${id}`);
-    await this.events.deleted(deleted);
   }
 
   /** 404 for an unknown id, then 403 unless the caller owns it or is admin. */

@@ -22,8 +22,18 @@ export function uniqueViolation(constraint: string): Error {
   });
 }
 
+/** What the fake repository hands out as its transaction. */
+export const FAKE_TRANSACTION = { fake: 'transaction' };
+
 export class FakeUsersRepository {
   readonly rows = new Map<string, UserRow>();
+
+  /** No database: the work runs with this fake and a stand-in transaction. */
+  transaction<T>(
+    work: (users: this, transaction: never) => Promise<T>,
+  ): Promise<T> {
+    return work(this, FAKE_TRANSACTION as never);
+  }
   /** Set to make the next `insert` fail as if another request won the race. */
   failNextInsertWith?: Error;
 

@@ -1,3 +1,5 @@
+import type { OutboxTransaction } from '../outbox/outbox.store.js';
+
 export const EVENT_BUS_MODES = ['hybrid', 'local-only', 'redis-only'] as const;
 /**
  * `hybrid`: local subscribers and Redis; `local-only`: in-process only;
@@ -26,6 +28,8 @@ export interface EventBusModuleOptions {
    * for replay); default one day, never less than `historyTtlSeconds`.
    */
   streamRetentionSeconds?: number;
+  /** How often the outbox relay looks for rows; default 200 ms. */
+  outboxPollMs?: number;
   /** Tuning of the durable transport's consumers. */
   durable?: DurableConsumerOptions;
 }
@@ -51,4 +55,11 @@ export interface PublishOptions {
   localOnly?: boolean;
   /** Deliver over Redis only. */
   redisOnly?: boolean;
+  /**
+   * The database transaction of the change that causes the event: the event
+   * is written to the service's outbox in it, so it exists if and only if
+   * the change commits, and the outbox relay delivers it after the commit
+   * (also after a crash or a Redis outage).
+   */
+  transaction?: OutboxTransaction;
 }

@@ -123,6 +123,16 @@ export class RedisEventPublisher {
     }
   }
 
+  /**
+   * Sends the event now or throws: for the outbox relay, which keeps the
+   * event in its table until this succeeds.
+   */
+  async publishNow(event: EventEnvelope): Promise<void> {
+    if (!this.connected)
+      throw new Error('the event-bus Redis is not connected');
+    await this.send({ event, appended: false });
+  }
+
   private async send(pending: PendingEvent): Promise<void> {
     const { event } = pending;
     if (!pending.appended) {

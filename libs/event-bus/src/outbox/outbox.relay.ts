@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectEventBusOptions } from '../event-bus.constants.js';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { LocalSubscribers } from '../local/local-subscribers.js';
+import { EventBusTransports } from '../transport/event-bus-transports.js';
+import { OutboxStore } from './outbox.store.js';
+
+const BATCH = 50;
+const DEFAULT_POLL_MS = 200;
+
+/**
+ * Delivers outbox rows in order: to the in-process subscribers once, then to
+ * Redis (stream and broadcast); a row goes when delivered. While Redis is
+ * unreachable the rows wait and are retried; rows of a crashed instance are
+ * taken over when its claim expires.
+ */
+@Injectable()
+export class OutboxRelay
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly relayId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lastError?: string;
+
+  constructor(
+    @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
+    private readonly store: OutboxStore,
+    private readonly local: LocalSubscribers,
+    private readonly transports: EventBusTransports,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.store.available) return;
+    await this.store.ensureTable();
+    const pollMs = this.options.outboxPollMs ?? DEFAULT_POLL_MS;
+    this.timer = setInterval(() => this.nudge(), pollMs);
+    this.nudge();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Relays now (a publish in a transaction just wrote a row). */
+  nudge(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.relay()
+      .catch((error: Error) => this.report(error))
+      .finally(() => (this.running = undefined));
+  }
+
+  private async relay(): Promise<void> {
+    for (;;) {
+      const rows = await this.store.claim(this.relayId, BATCH);
+      if (rows.length === 0) return;
+      // In-process subscribers first, for every row: they need no Redis.
+      for (const row of rows) {
+        if (row.deliverLocal && !row.localDone) {
+          await this.local.deliver(row.event);
+          await this.store.markLocalDone(row.seq);
+        }
+      }
+      for (const [index, row] of rows.entries()) {
+        try {
+          if (row.deliverRedis) {
+            await this.transports.publisher!.publishNow(row.event);
+          }
+          await this.store.remove(row.seq);
+          this.lastError = undefined;
+        } catch (error) {
+          // Keep the order: this row and the ones after it wait together.
+          await this.store.release(rows.slice(index).map((r) => r.seq));
+          this.report(error as Error);
+          return;
+        }
+      }
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  private report(error: Error): void {
+    if (error.message === this.lastError) return;
+    this.lastError = error.message;
+    this.logger.warn(`Outbox relay paused: ${error.message}; retrying`);
+  }
+}
