@@ -175,7 +175,11 @@ describe('booking-service (e2e)', () => {
         updatedAt: expect.any(String),
       });
       expect(response.headers['x-correlation-id']).toBe(correlationId);
-      const [event] = eventsOf('booking.created', body.id);
+      // Delivered by the outbox relay after the commit: asynchronously.
+      const [event] = await waitFor(() => {
+        const found = eventsOf('booking.created', body.id);
+        return found.length > 0 && found;
+      });
       expect(event.data).toMatchObject({
         customerId: customer.id,
         status: 'requested',
@@ -435,7 +439,11 @@ describe('booking-service (e2e)', () => {
       }).expect(200);
 
       expect(body).toMatchObject({ status: 'rejected', reason: 'No capacity' });
-      expect(eventsOf('booking.rejected', id)[0].data).toMatchObject({
+      const [event] = await waitFor(() => {
+        const found = eventsOf('booking.rejected', id);
+        return found.length > 0 && found;
+      });
+      expect(event.data).toMatchObject({
         status: 'rejected',
         previousStatus: 'requested',
         reason: 'No capacity',
@@ -463,7 +471,11 @@ describe('booking-service (e2e)', () => {
         reason: 'Plans changed',
       });
       expect(without.body).toMatchObject({ status: 'cancelled', reason: null });
-      expect(eventsOf('booking.cancelled', second)[0].data).toMatchObject({
+      const [event] = await waitFor(() => {
+        const found = eventsOf('booking.cancelled', second);
+        return found.length > 0 && found;
+      });
+      expect(event.data).toMatchObject({
         previousStatus: 'confirmed',
         workerId: worker.id,
       });
@@ -486,6 +498,12 @@ describe('booking-service (e2e)', () => {
 
       expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
       const { body } = await get(`/bookings/${id}`, admin).expect(200);
+      // The relay delivers in order: once the booking.created of a later
+      // booking has arrived, every event of the race has too.
+      const marker = await requested(user('customer'));
+      await waitFor(() => eventsOf('booking.created', marker).length, {
+        message: 'booking.created of the marker booking',
+      });
       const events =
         eventsOf('booking.approved', id).length +
         eventsOf('booking.rejected', id).length;

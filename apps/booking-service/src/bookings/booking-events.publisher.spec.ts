@@ -10,11 +10,13 @@ import { BookingEventsPublisher } from './booking-events.publisher.js';
 function setup() {
   const published: { type: string; data: Record<string, unknown> }[] = [];
   const bus = {
-    publish: jest.fn((type: EventType, data: Record<string, unknown>) => {
-      assertValidPayload(type, data);
-      published.push({ type, data });
-      return Promise.resolve();
-    }),
+    publish: jest.fn(
+      (type: EventType, data: Record<string, unknown>, _options?: object) => {
+        assertValidPayload(type, data);
+        published.push({ type, data });
+        return Promise.resolve();
+      },
+    ),
   };
   const publisher = new BookingEventsPublisher(bus as unknown as EventBus);
   return { publisher, published, bus };
@@ -71,7 +73,42 @@ describe('BookingEventsPublisher', () => {
     });
   });
 
-  it('logs a refused publish instead of failing the request', async () => {
+  it('publishes into the given transaction (the outbox)', async () => {
+    const { publisher, bus } = setup();
+    const transaction = { execute: jest.fn() } as never;
+    const before = row();
+    const after = { ...before, status: 'approved' as const };
+
+    await publisher.created(before, transaction);
+    await publisher.statusChanged(
+      'booking.approved',
+      after,
+      before,
+      transaction,
+    );
+
+    expect(bus.publish).toHaveBeenCalledWith(
+      'booking.created',
+      expect.objectContaining({ bookingId: before.id }),
+      { transaction },
+    );
+    expect(bus.publish).toHaveBeenCalledWith(
+      'booking.approved',
+      expect.objectContaining({ previousStatus: 'requested' }),
+      { transaction },
+    );
+  });
+
+  it('lets a refused publish in a transaction fail (rolling the write back)', async () => {
+    const { publisher, bus } = setup();
+    bus.publish.mockRejectedValueOnce(new Error('invalid payload'));
+
+    await expect(
+      publisher.created(row(), { execute: jest.fn() } as never),
+    ).rejects.toThrow('invalid payload');
+  });
+
+  it('logs a refused publish without a transaction instead of failing the request', async () => {
     const { publisher, bus } = setup();
     const error = jest
       .spyOn(Logger.prototype, 'error')

@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
-import { EventBus } from '@app/event-bus';
+import { EventBus, type OutboxTransaction } from '@app/event-bus';
 import type { BookingRow } from '../database/schema.js';
 import type { BookingStepEvent } from './booking-state-machine.js';
 
 /**
- * The events of booking-service, built from booking rows. Called after the
- * write has committed: the write stands, so a publish failure (which the bus
- * only raises for an invalid payload, i.e. a bug) is logged rather than
- * turned into a 500 for a request that did succeed.
+ * The events of booking-service, built from booking rows. With the write's
+ * transaction (how the service always calls it), an event goes into the
+ * outbox with the write and the bus's relay delivers it after the commit; a
+ * failure (which the bus only raises for an invalid payload, i.e. a bug)
+ * propagates and rolls both back. Without one it is published at once and a
+ * failure is logged rather than turned into a 500.
  */
 @Injectable()
 export class BookingEventsPublisher {
@@ -16,17 +18,21 @@ export class BookingEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  created(booking: BookingRow): Promise<void> {
-    return this.publish('booking.created', {
-      bookingId: booking.id,
-      customerId: booking.customerId,
-      startsAt: booking.startsAt.toISOString(),
-      endsAt: booking.endsAt.toISOString(),
-      ...(booking.locationId !== null && { locationId: booking.locationId }),
-      ...(booking.notes !== null && { notes: booking.notes }),
-      status: booking.status,
-      timestamp: now(),
-    });
+  created(booking: BookingRow, transaction?: OutboxTransaction): Promise<void> {
+    return this.publish(
+      'booking.created',
+      {
+        bookingId: booking.id,
+        customerId: booking.customerId,
+        startsAt: booking.startsAt.toISOString(),
+        endsAt: booking.endsAt.toISOString(),
+        ...(booking.locationId !== null && { locationId: booking.locationId }),
+        ...(booking.notes !== null && { notes: booking.notes }),
+        status: booking.status,
+        timestamp: now(),
+      },
+      transaction,
+    );
   }
 
   /** `booking.approved`, `booking.assigned`, ... with the status it left. */
@@ -34,24 +40,34 @@ export class BookingEventsPublisher {
     type: BookingStepEvent,
     booking: BookingRow,
     previous: BookingRow,
+    transaction?: OutboxTransaction,
   ): Promise<void> {
-    return this.publish(type, {
-      bookingId: booking.id,
-      customerId: booking.customerId,
-      ...(booking.workerId !== null && { workerId: booking.workerId }),
-      startsAt: booking.startsAt.toISOString(),
-      endsAt: booking.endsAt.toISOString(),
-      status: booking.status,
-      previousStatus: previous.status,
-      ...(booking.reason !== null && { reason: booking.reason }),
-      timestamp: now(),
-    });
+    return this.publish(
+      type,
+      {
+        bookingId: booking.id,
+        customerId: booking.customerId,
+        ...(booking.workerId !== null && { workerId: booking.workerId }),
+        startsAt: booking.startsAt.toISOString(),
+        endsAt: booking.endsAt.toISOString(),
+        status: booking.status,
+        previousStatus: previous.status,
+        ...(booking.reason !== null && { reason: booking.reason }),
+        timestamp: now(),
+      },
+      transaction,
+    );
   }
 
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
+    transaction?: OutboxTransaction,
   ): Promise<void> {
+    if (transaction) {
+      await this.bus.publish(type, data, { transaction });
+      return;
+    }
     try {
       await this.bus.publish(type, data);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
 import type { BookingStatus } from '@app/contracts';
+import type { OutboxTransaction } from '@app/event-bus';
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import {
   bookings,
@@ -31,6 +32,21 @@ export interface BookingStatusChange {
 @Injectable()
 export class BookingsRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
+
+  /**
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction to publish the change's events into the outbox.
+   */
+  transaction<T>(
+    work: (
+      bookings: BookingsRepository,
+      transaction: OutboxTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new BookingsRepository(tx as unknown as Database), tx),
+    );
+  }
 
   async findById(id: string): Promise<BookingRow | undefined> {
     const [row] = await this.db

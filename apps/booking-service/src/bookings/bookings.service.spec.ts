@@ -4,6 +4,7 @@ import type { BookingStatus } from '@app/contracts';
 import {
   admin,
   caller,
+  FAKE_TRANSACTION,
   FakeBookingEvents,
   FakeBookingsRepository,
 } from '../../test/support/fakes.js';
@@ -59,7 +60,14 @@ describe('BookingsService', () => {
         updatedAt: expect.any(String),
       });
       expect(repository.rows.has(booking.id)).toBe(true);
-      expect(events.ofType('booking.created')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('booking.created')).toEqual([
+        {
+          type: 'booking.created',
+          booking: repository.rows.get(booking.id),
+          transaction: FAKE_TRANSACTION,
+        },
+      ]);
     });
 
     it('refuses a customer booking for someone else with 403', async () => {
@@ -139,6 +147,10 @@ describe('BookingsService', () => {
         ['booking.started', 'confirmed', 'in_progress'],
         ['booking.completed', 'in_progress', 'completed'],
       ]);
+      // Each step's event is published in the step's transaction (outbox).
+      expect(events.emitted.map((e) => e.transaction)).toEqual(
+        Array(6).fill(FAKE_TRANSACTION),
+      );
     });
 
     it('re-assigns an assigned booking to another worker', async () => {
@@ -371,6 +383,9 @@ describe('BookingsService', () => {
       expect(
         events.ofType('booking.cancelled').map((e) => e.previous!.status),
       ).toEqual(statuses.slice(0, 5));
+      expect(
+        events.ofType('booking.cancelled').map((e) => e.transaction),
+      ).toEqual(Array(5).fill(FAKE_TRANSACTION));
     });
 
     it('changes nothing the second time (redelivered event)', async () => {

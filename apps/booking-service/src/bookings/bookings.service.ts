@@ -34,7 +34,8 @@ const MAX_CANCEL_ATTEMPTS = 5;
 /**
  * Bookings: creation, reading, listing and the lifecycle steps, with the
  * access rules of `BookingAccess` and the transitions of
- * `BOOKING_TRANSITIONS`. Events are emitted after each write commits.
+ * `BOOKING_TRANSITIONS`. Each write and its event commit together: the event
+ * goes into the bus's outbox in the write's transaction.
  */
 @Injectable()
 export class BookingsService {
@@ -51,18 +52,24 @@ export class BookingsService {
     dto: CreateBookingDto,
   ): Promise<BookingResponse> {
     BookingAccess.assertMayCreate(caller, dto.customerId);
-    const booking = await this.bookings.insert({
-      customerId: dto.customerId,
-      startsAt: new Date(dto.startsAt),
-      endsAt: new Date(dto.endsAt),
-      locationId: dto.locationId ?? null,
-      notes: dto.notes ?? null,
-      status: 'requested',
-    });
+    // The booking and booking.created commit together (outbox).
+    const booking = await this.bookings.transaction(
+      async (bookings, transaction) => {
+        const row = await bookings.insert({
+          customerId: dto.customerId,
+          startsAt: new Date(dto.startsAt),
+          endsAt: new Date(dto.endsAt),
+          locationId: dto.locationId ?? null,
+          notes: dto.notes ?? null,
+          status: 'requested',
+        });
+        await this.events.created(row, transaction);
+        return row;
+      },
+    );
     this.logger.log(
       `Created booking ${booking.id} for customer ${booking.customerId}`,
     );
-    await this.events.created(booking);
     return toBookingResponse(booking);
   }
 
@@ -132,7 +139,7 @@ export class BookingsService {
 
   /**
    * Writes the step's transition if the booking is still as it was read,
-   * then emits the step's event.
+   * with the step's event in the same transaction (outbox).
    */
   private async apply(
     booking: BookingRow,
@@ -146,10 +153,23 @@ export class BookingsService {
     const change: BookingStatusChange = { status: transition.to };
     if (input.workerId !== undefined) change.workerId = input.workerId;
     if (input.reason !== undefined) change.reason = input.reason;
-    const updated = await this.bookings.transition(
-      booking.id,
-      { status: booking.status, workerId: booking.workerId },
-      change,
+    const updated = await this.bookings.transaction(
+      async (bookings, transaction) => {
+        const row = await bookings.transition(
+          booking.id,
+          { status: booking.status, workerId: booking.workerId },
+          change,
+        );
+        if (row) {
+          await this.events.statusChanged(
+            transition.event,
+            row,
+            booking,
+            transaction,
+          );
+        }
+        return row;
+      },
     );
     if (!updated) {
       // Another step changed (or someone removed) the booking since it was
@@ -160,7 +180,6 @@ export class BookingsService {
     this.logger.log(
       `Booking ${updated.id}: ${step} (${booking.status} -> ${updated.status})`,
     );
-    await this.events.statusChanged(transition.event, updated, booking);
     return updated;
   }
 

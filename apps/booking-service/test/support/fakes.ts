@@ -15,8 +15,18 @@ import type {
  * only to the state it expects), so the service's own rules can be tested
  * without a database.
  */
+/** What the fake repository hands out as its transaction. */
+export const FAKE_TRANSACTION = { fake: 'transaction' };
+
 export class FakeBookingsRepository {
   readonly rows = new Map<string, BookingRow>();
+
+  /** No database: the work runs with this fake and a stand-in transaction. */
+  transaction<T>(
+    work: (bookings: this, transaction: never) => Promise<T>,
+  ): Promise<T> {
+    return work(this, FAKE_TRANSACTION as never);
+  }
   /**
    * Runs just before the next `transition` writes, as if another request
    * changed the booking between the service's read and its write.
@@ -115,15 +125,21 @@ export class FakeBookingEvents {
     type: string;
     booking: BookingRow;
     previous?: BookingRow;
+    transaction?: unknown;
   }[] = [];
 
-  created(booking: BookingRow) {
-    this.emitted.push({ type: 'booking.created', booking });
+  created(booking: BookingRow, transaction?: unknown) {
+    this.emitted.push({ type: 'booking.created', booking, transaction });
     return Promise.resolve();
   }
 
-  statusChanged(type: string, booking: BookingRow, previous: BookingRow) {
-    this.emitted.push({ type, booking, previous });
+  statusChanged(
+    type: string,
+    booking: BookingRow,
+    previous: BookingRow,
+    transaction?: unknown,
+  ) {
+    this.emitted.push({ type, booking, previous, transaction });
     return Promise.resolve();
   }
 
