@@ -75,6 +75,12 @@ describe('scheduler-service (e2e)', () => {
   let adminToken: string;
   let dataDir: string;
   const invoiceEvents: EventEnvelope<InvoiceGenerated>[] = [];
+  /** shift.created/updated and organization.updated, as subscribers get them. */
+  const otherEvents: EventEnvelope<{
+    shiftId?: string;
+    organizationId?: string;
+    hourlyRate?: number;
+  }>[] = [];
   const savedEnv: Record<string, string | undefined> = {};
 
   const tokenFor = (
@@ -162,6 +168,16 @@ describe('scheduler-service (e2e)', () => {
     bus.subscribe('invoice.generated', (event) => {
       invoiceEvents.push(event);
     });
+    // Not shift.completed: the test of completion counts its deliveries.
+    for (const type of [
+      'shift.created',
+      'shift.updated',
+      'organization.updated',
+    ] as const) {
+      bus.subscribe(type, (event) => {
+        otherEvents.push(event);
+      });
+    }
 
     // Durable delivery: the service's consumer group exists on each stream.
     const streams = [
@@ -376,6 +392,18 @@ describe('scheduler-service (e2e)', () => {
         currency: 'USD',
         hourlyRate: 1000,
       });
+      // Written to the outbox with the change; the relay delivers it after
+      // the commit, asynchronously.
+      await waitFor(
+        () =>
+          otherEvents.find(
+            (e) =>
+              e.type === 'organization.updated' &&
+              e.data.organizationId === 'acme' &&
+              e.data.hourlyRate === 1000,
+          ),
+        { message: 'organization.updated for acme' },
+      );
       const first = await completeAndInvoice(
         await createShift(
           { organizationId: 'acme', hourlyRate: 1000 },
@@ -728,6 +756,22 @@ describe('scheduler-service (e2e)', () => {
         clientEmail: 'new@example.com',
         status: 'scheduled',
       });
+      // shift.created and shift.updated go through the outbox: they reach
+      // in-process subscribers after the commit, asynchronously.
+      const types = await waitFor(
+        () => {
+          const seen = otherEvents
+            .filter((e) => e.data.shiftId === shift.id)
+            .map((e) => e.type);
+          return seen.includes('shift.updated') && seen;
+        },
+        { message: `shift.updated for shift ${shift.id}` },
+      );
+      expect(types).toEqual(['shift.created', 'shift.updated']);
+      const updated = otherEvents.find(
+        (e) => e.type === 'shift.updated' && e.data.shiftId === shift.id,
+      );
+      expect(updated?.data.hourlyRate).toBe(4000);
     });
   });
 });

@@ -23,7 +23,8 @@ export interface InvoiceJobResult {
 }
 
 /**
- * Computes, stores and announces the invoice of a completed shift: worked
+ * Computes, stores and announces (in one transaction, through the outbox)
+ * the invoice of a completed shift: worked
  * time (end - start) x the shift's `hourlyRate` (the contract's rule),
  * rounded half up in minor units, in the organization's currency (its
  * settings come through `PricingCache`). Data that can never be invoiced (no such
@@ -78,15 +79,38 @@ export class InvoiceGenerator {
       }
       throw error;
     }
-    const { invoice, inserted } = await this.invoices.insertOnce({
-      shiftId: shift.id,
-      clientEmail: shift.clientEmail,
-      organizationId: shift.organizationId,
-      minutes: wholeMinutes(seconds),
-      hourlyRate: shift.hourlyRate,
-      amount,
-      currency: settings.currency,
-    });
+    // The invoice and invoice.generated commit together (outbox); only the
+    // job that inserted the invoice announces it. A failure rolls both back
+    // and the job is retried.
+    const { invoice, inserted } = await this.invoices.transaction(
+      async (invoices, transaction) => {
+        const stored = await invoices.insertOnce({
+          shiftId: shift.id,
+          clientEmail: shift.clientEmail,
+          organizationId: shift.organizationId,
+          minutes: wholeMinutes(seconds),
+          hourlyRate: shift.hourlyRate,
+          amount,
+          currency: settings.currency,
+        });
+        if (stored.inserted) {
+          const row = stored.invoice;
+          await this.bus.publish(
+            'invoice.generated',
+            {
+              invoiceId: row.id,
+              shiftId: row.shiftId,
+              clientEmail: row.clientEmail,
+              organizationId: row.organizationId,
+              amount: row.amount,
+              currency: row.currency,
+            },
+            { transaction },
+          );
+        }
+        return stored;
+      },
+    );
     if (!inserted) return this.duplicate(invoice, jobId);
 
     this.logger.log(
@@ -98,22 +122,6 @@ export class InvoiceGenerator {
         jobId,
       ),
     );
-    // The invoice stands; a publish failure (an invalid payload, i.e. a bug)
-    // must not fail the job into a retry that would find it stored.
-    try {
-      await this.bus.publish('invoice.generated', {
-        invoiceId: invoice.id,
-        shiftId: invoice.shiftId,
-        clientEmail: invoice.clientEmail,
-        organizationId: invoice.organizationId,
-        amount: invoice.amount,
-        currency: invoice.currency,
-      });
-    } catch (error) {
-      this.logger.error(
-        `Could not publish invoice.generated for invoice ${invoice.id}: ${(error as Error).message}`,
-      );
-    }
     return {
       invoiceId: invoice.id,
       amount: invoice.amount,

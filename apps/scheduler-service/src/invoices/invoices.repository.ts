@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
+import type { OutboxTransaction } from '@app/event-bus';
 import { asc, eq } from 'drizzle-orm';
 import {
   invoices,
@@ -11,6 +12,21 @@ import {
 @Injectable()
 export class InvoicesRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
+
+  /**
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction to publish the change's events into the outbox.
+   */
+  transaction<T>(
+    work: (
+      invoices: InvoicesRepository,
+      transaction: OutboxTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new InvoicesRepository(tx as unknown as Database), tx),
+    );
+  }
 
   /**
    * Stores the invoice unless the shift has one. Returns the stored invoice

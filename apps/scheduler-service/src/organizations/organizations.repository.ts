@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
+import type { OutboxTransaction } from '@app/event-bus';
 import { eq, sql } from 'drizzle-orm';
 import { organizations, type OrganizationRow } from '../database/schema.js';
 
@@ -14,6 +15,21 @@ export interface OrganizationChanges {
 @Injectable()
 export class OrganizationsRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
+
+  /**
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction to publish the change's events into the outbox.
+   */
+  transaction<T>(
+    work: (
+      organizations: OrganizationsRepository,
+      transaction: OutboxTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new OrganizationsRepository(tx as unknown as Database), tx),
+    );
+  }
 
   async findById(id: string): Promise<OrganizationRow | undefined> {
     const [row] = await this.db

@@ -30,32 +30,36 @@ export class OrganizationsService {
   }
 
   /**
-   * Creates or updates the organization, drops this instance's cache entry
-   * and emits `organization.updated`, whose handler drops it on every
-   * instance (and again here, after any read that raced with the write).
+   * Creates or updates the organization and emits `organization.updated` in
+   * the same transaction (outbox), then drops this instance's cache entry.
+   * The event's handler drops it on every instance once the relay delivers
+   * it (and again here, after any read that raced with the write).
    */
   async upsert(
     id: string,
     dto: UpsertOrganizationDto,
   ): Promise<OrganizationResponse> {
-    const row = await this.organizations.upsert(id, dto, {
-      name: id,
-      hourlyRate: defaultHourlyRate(this.config),
-    });
+    const row = await this.organizations.transaction(
+      async (organizations, transaction) => {
+        const saved = await organizations.upsert(id, dto, {
+          name: id,
+          hourlyRate: defaultHourlyRate(this.config),
+        });
+        await this.bus.publish(
+          'organization.updated',
+          {
+            organizationId: saved.id,
+            currency: saved.currency,
+            hourlyRate: saved.hourlyRate,
+            timestamp: new Date().toISOString(),
+          },
+          { transaction },
+        );
+        return saved;
+      },
+    );
     await this.cache.invalidate(id);
     this.logger.log(`Organization ${id} saved`);
-    try {
-      await this.bus.publish('organization.updated', {
-        organizationId: row.id,
-        currency: row.currency,
-        hourlyRate: row.hourlyRate,
-        timestamp: new Date().toISOString(),
-      });
-    } catch (error) {
-      this.logger.error(
-        `Could not publish organization.updated: ${(error as Error).message}`,
-      );
-    }
     return toOrganizationResponse(row);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ShiftChanged } from '@app/contracts';
-import { EventBus } from '@app/event-bus';
+import { EventBus, type OutboxTransaction } from '@app/event-bus';
 import type { ShiftRow } from '../database/schema.js';
 
 export type ShiftEventType =
@@ -23,10 +23,11 @@ export function toShiftChanged(row: ShiftRow): ShiftChanged {
 }
 
 /**
- * The shift events, built from shift rows. Called after the write has
- * committed: the write stands, so a publish failure (which the bus only
+ * The shift events, built from shift rows. With the write's transaction, an
+ * event goes into the outbox with the write (and a failure rolls both back);
+ * without one it is published at once, and a failure (which the bus only
  * raises for an invalid payload, i.e. a bug) is logged rather than turned
- * into a 500 for a request that did succeed.
+ * into a 500.
  */
 @Injectable()
 export class ShiftEventsPublisher {
@@ -34,7 +35,15 @@ export class ShiftEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  async publish(type: ShiftEventType, row: ShiftRow): Promise<void> {
+  async publish(
+    type: ShiftEventType,
+    row: ShiftRow,
+    transaction?: OutboxTransaction,
+  ): Promise<void> {
+    if (transaction) {
+      await this.bus.publish(type, toShiftChanged(row), { transaction });
+      return;
+    }
     try {
       await this.bus.publish(type, toShiftChanged(row));
     } catch (error) {

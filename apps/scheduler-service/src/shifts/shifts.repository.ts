@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
+import type { OutboxTransaction } from '@app/event-bus';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { shifts, type NewShiftRow, type ShiftRow } from '../database/schema.js';
 
@@ -34,6 +35,21 @@ export interface ShiftFilter {
 @Injectable()
 export class ShiftsRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
+
+  /**
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction to publish the change's events into the outbox.
+   */
+  transaction<T>(
+    work: (
+      shifts: ShiftsRepository,
+      transaction: OutboxTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new ShiftsRepository(tx as unknown as Database), tx),
+    );
+  }
 
   async findById(id: string): Promise<ShiftRow | undefined> {
     const [row] = await this.db.select().from(shifts).where(eq(shifts.id, id));

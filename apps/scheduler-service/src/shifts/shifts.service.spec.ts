@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import type { BookingStatusChanged } from '@app/contracts';
 import {
   caller,
+  FAKE_TRANSACTION,
   FakeOrganizationsRepository,
   FakePricingCache,
   FakeShiftEvents,
@@ -95,6 +96,10 @@ describe('ShiftsService', () => {
         completedAt: null,
       });
       expect(events.ofType('shift.created')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('shift.created')[0].transaction).toBe(
+        FAKE_TRANSACTION,
+      );
     });
 
     it('accepts a shift in the past', async () => {
@@ -178,6 +183,10 @@ describe('ShiftsService', () => {
         organizationId: 'acme',
       });
       expect(events.ofType('shift.updated')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('shift.updated')[0].transaction).toBe(
+        FAKE_TRANSACTION,
+      );
     });
 
     it('emits nothing when nothing differs', async () => {
@@ -234,6 +243,10 @@ describe('ShiftsService', () => {
       expect(completed.status).toBe('completed');
       expect(completed.completedAt).toEqual(expect.any(String));
       expect(events.ofType('shift.completed')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('shift.completed')[0].transaction).toBe(
+        FAKE_TRANSACTION,
+      );
     });
 
     it('is idempotent: a second completion answers the shift, emits nothing', async () => {
@@ -279,6 +292,10 @@ describe('ShiftsService', () => {
         status: 'cancelled',
       });
       expect(events.ofType('shift.cancelled')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('shift.cancelled')[0].transaction).toBe(
+        FAKE_TRANSACTION,
+      );
     });
 
     it.each(['completed', 'cancelled'] as const)(
@@ -349,6 +366,10 @@ describe('ShiftsService', () => {
         status: 'scheduled',
       });
       expect(events.ofType('shift.created')).toHaveLength(1);
+      // Published in the write's transaction (the outbox).
+      expect(events.ofType('shift.created')[0].transaction).toBe(
+        FAKE_TRANSACTION,
+      );
     });
 
     it('makes one shift however often the booking is confirmed', async () => {

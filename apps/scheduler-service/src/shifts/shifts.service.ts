@@ -60,20 +60,24 @@ export class ShiftsService {
     await this.assertOrganizationExists(dto.organizationId);
     let shift: ShiftRow;
     try {
-      shift = await this.shifts.insert({
-        workerId: dto.workerId,
-        clientEmail: dto.clientEmail,
-        organizationId: dto.organizationId,
-        startsAt,
-        endsAt,
-        hourlyRate: dto.hourlyRate,
-        bookingId: dto.bookingId ?? null,
+      // The shift and shift.created commit together (outbox).
+      shift = await this.shifts.transaction(async (shifts, transaction) => {
+        const row = await shifts.insert({
+          workerId: dto.workerId,
+          clientEmail: dto.clientEmail,
+          organizationId: dto.organizationId,
+          startsAt,
+          endsAt,
+          hourlyRate: dto.hourlyRate,
+          bookingId: dto.bookingId ?? null,
+        });
+        await this.events.publish('shift.created', row, transaction);
+        return row;
       });
     } catch (error) {
       throw this.bookingConflict(error, dto.bookingId);
     }
     this.logger.log(`Created shift ${shift.id} for worker ${shift.workerId}`);
-    await this.events.publish('shift.created', shift);
     return toShiftResponse(shift);
   }
 
@@ -95,7 +99,11 @@ export class ShiftsService {
     }
     let updated: ShiftRow | undefined;
     try {
-      updated = await this.shifts.updateScheduled(id, changes);
+      updated = await this.shifts.transaction(async (shifts, transaction) => {
+        const row = await shifts.updateScheduled(id, changes);
+        if (row) await this.events.publish('shift.updated', row, transaction);
+        return row;
+      });
     } catch (error) {
       throw this.bookingConflict(error, changes.bookingId ?? undefined);
     }
@@ -107,7 +115,6 @@ export class ShiftsService {
     this.logger.log(
       `Updated shift ${id}: ${Object.keys(changes).join(', ')} changed`,
     );
-    await this.events.publish('shift.updated', updated);
     return toShiftResponse(updated);
   }
 
@@ -123,7 +130,15 @@ export class ShiftsService {
     const current = await this.loadAccessible(caller, id);
     if (current.status === 'completed') return toShiftResponse(current);
     assertScheduled(current, SHIFTS_MESSAGES.cannotComplete);
-    const completed = await this.shifts.complete(id);
+    const completed = await this.shifts.transaction(
+      async (shifts, transaction) => {
+        const row = await shifts.complete(id);
+        if (row) {
+          await this.events.publish('shift.completed', row, transaction);
+        }
+        return row;
+      },
+    );
     if (!completed) {
       // Another request completed (or cancelled) it first: only that one
       // emits shift.completed.
@@ -134,7 +149,6 @@ export class ShiftsService {
       );
     }
     this.logger.log(`Completed shift ${id}`);
-    await this.events.publish('shift.completed', completed);
     return toShiftResponse(completed);
   }
 
@@ -142,13 +156,20 @@ export class ShiftsService {
   async cancel(id: string): Promise<ShiftResponse> {
     const current = await this.load(id);
     assertScheduled(current, SHIFTS_MESSAGES.cannotCancel);
-    const cancelled = await this.shifts.cancel(id);
+    const cancelled = await this.shifts.transaction(
+      async (shifts, transaction) => {
+        const row = await shifts.cancel(id);
+        if (row) {
+          await this.events.publish('shift.cancelled', row, transaction);
+        }
+        return row;
+      },
+    );
     if (!cancelled) {
       const now = await this.load(id);
       throw new ConflictException(SHIFTS_MESSAGES.cannotCancel(id, now.status));
     }
     this.logger.log(`Cancelled shift ${id}`);
-    await this.events.publish('shift.cancelled', cancelled);
     return toShiftResponse(cancelled);
   }
 
@@ -215,21 +236,27 @@ export class ShiftsService {
       );
       return undefined;
     }
-    const shift = await this.shifts.insertForBooking({
-      workerId: booking.workerId,
-      clientEmail: customer.email,
-      organizationId,
-      startsAt,
-      endsAt,
-      hourlyRate: organization.hourlyRate,
-      bookingId,
+    const { workerId } = booking;
+    // The shift and shift.created commit together (outbox); a redelivery
+    // inserts nothing and so emits nothing.
+    const shift = await this.shifts.transaction(async (shifts, transaction) => {
+      const row = await shifts.insertForBooking({
+        workerId,
+        clientEmail: customer.email,
+        organizationId,
+        startsAt,
+        endsAt,
+        hourlyRate: organization.hourlyRate,
+        bookingId,
+      });
+      if (row) await this.events.publish('shift.created', row, transaction);
+      return row;
     });
     if (!shift) {
       this.logger.log(`Booking ${bookingId} already has a shift`);
       return undefined;
     }
     this.logger.log(`Scheduled shift ${shift.id} for booking ${bookingId}`);
-    await this.events.publish('shift.created', shift);
     return toShiftResponse(shift);
   }
 

@@ -29,8 +29,18 @@ export function uniqueViolation(constraint: string): Error {
   });
 }
 
+/** What the fake repository hands out as its transaction. */
+export const FAKE_TRANSACTION = { fake: 'transaction' };
+
 export class FakeShiftsRepository {
   readonly rows = new Map<string, ShiftRow>();
+
+  /** No database: the work runs with this fake and a stand-in transaction. */
+  transaction<T>(
+    work: (shifts: this, transaction: never) => Promise<T>,
+  ): Promise<T> {
+    return work(this, FAKE_TRANSACTION as never);
+  }
 
   findById(id: string) {
     return Promise.resolve(this.rows.get(id));
@@ -171,12 +181,16 @@ export class FakeUserDirectory {
   }
 }
 
-/** Records what `ShiftEventsPublisher` was asked to emit. */
+/** Records what `ShiftEventsPublisher` was asked to emit, and in which transaction. */
 export class FakeShiftEvents {
-  readonly emitted: { type: ShiftEventType; shift: ShiftRow }[] = [];
+  readonly emitted: {
+    type: ShiftEventType;
+    shift: ShiftRow;
+    transaction?: unknown;
+  }[] = [];
 
-  publish(type: ShiftEventType, shift: ShiftRow) {
-    this.emitted.push({ type, shift });
+  publish(type: ShiftEventType, shift: ShiftRow, transaction?: unknown) {
+    this.emitted.push({ type, shift, transaction });
     return Promise.resolve();
   }
 
