@@ -44,6 +44,9 @@ export async function startService(
   const app = await NestFactory.create(await options.loadModule());
   configureHttpApp(app);
   options.connect?.(app);
+  // Lifecycle hooks (migrations done, the bus's tables created) before the
+  // microservice servers start handling events; listen() would run them last.
+  await app.init();
   await app.startAllMicroservices();
   const port = process.env.PORT ?? options.defaultPort;
   await app.listen(port);
