@@ -16,12 +16,10 @@ import {
   deadLetterKey,
   DURABLE_TRANSPORT,
   ENVELOPE_FIELD,
-  INBOX_DONE,
-  INBOX_IN_PROGRESS,
-  inboxKey,
   streamKey,
   TARGET_GROUP_FIELD,
 } from './redis-streams.constants.js';
+import { RedisInbox } from './redis-inbox.js';
 import { RedisStreamsContext } from './redis-streams.context.js';
 
 export interface RedisStreamsServerOptions {
@@ -84,6 +82,7 @@ export class ServerRedisStreams
     Pick<RedisStreamsServerOptions, 'stats'>;
   private reader?: Redis;
   private writer?: Redis;
+  private inbox?: RedisInbox;
   private running = false;
   private readLoop?: Promise<void>;
   private claimTimer?: NodeJS.Timeout;
@@ -124,6 +123,13 @@ export class ServerRedisStreams
     };
     this.writer = new Redis(redis);
     this.reader = new Redis(redis);
+    this.inbox = new RedisInbox(this.writer, {
+      keyPrefix: this.settings.keyPrefix,
+      group: this.settings.group,
+      // As long as a crashed consumer's entry waits before being taken over.
+      claimMs: this.settings.claimIdleMs,
+      doneTtlSeconds: this.settings.inboxTtlSeconds,
+    });
     for (const client of [this.writer, this.reader]) {
       client.on('error', (error: Error) => this.reportReadError(error));
     }
@@ -245,12 +251,15 @@ export class ServerRedisStreams
     }
     const { envelope } = parsed;
     this.settings.stats?.count('received', type);
-    const inbox = inboxKey(
-      this.settings.keyPrefix,
-      this.settings.group,
-      envelope.id,
-    );
-    if (!(await this.claimInInbox(inbox, type, stream, id, deliveries))) {
+    const claim = await this.inbox!.claim(envelope.id);
+    if (claim === 'done') {
+      await this.writer!.xack(stream, this.settings.group, id);
+      this.settings.stats?.count('duplicate', type);
+      return;
+    }
+    if (claim === 'busy') {
+      const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
+      this.scheduleRetry(stream, id, wait);
       return;
     }
     try {
@@ -259,13 +268,10 @@ export class ServerRedisStreams
         envelope,
         new RedisStreamsContext([stream, id, deliveries]),
       );
-      await this.writer!.multi()
-        .set(inbox, INBOX_DONE, 'EX', this.settings.inboxTtlSeconds)
-        .xack(stream, this.settings.group, id)
-        .exec();
+      await this.inbox!.complete(envelope.id, stream, id);
       this.settings.stats?.count('delivered', type);
     } catch (error) {
-      await this.writer!.del(inbox);
+      await this.inbox!.release(envelope.id);
       this.settings.stats?.count('failed', type);
       const reason = describeError(error);
       if (deliveries >= this.settings.maxDeliveries) {
@@ -278,41 +284,6 @@ export class ServerRedisStreams
       );
       this.scheduleRetry(stream, id, wait);
     }
-  }
-
-  /**
-   * The inbox: the group's record of the event ids it handled. Marks the
-   * event as in progress (for as long as a crashed consumer's entry would
-   * wait before being taken over); an event the group already handled is
-   * acknowledged and dropped; one another instance is handling right now is
-   * looked at again after the retry backoff.
-   */
-  private async claimInInbox(
-    inbox: string,
-    type: string,
-    stream: string,
-    id: string,
-    deliveries: number,
-  ): Promise<boolean> {
-    const claimed = await this.writer!.set(
-      inbox,
-      INBOX_IN_PROGRESS,
-      'PX',
-      this.settings.claimIdleMs,
-      'NX',
-    );
-    if (claimed === 'OK') return true;
-    if ((await this.writer!.get(inbox)) === INBOX_DONE) {
-      await this.writer!.xack(stream, this.settings.group, id);
-      this.settings.stats?.count('duplicate', type);
-      return false;
-    }
-    this.scheduleRetry(
-      stream,
-      id,
-      exponentialBackoff(deliveries, this.settings.retryBackoff),
-    );
-    return false;
   }
 
   private async invoke(
