@@ -1,18 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openDatabase, type DatabaseConnection } from '@app/common';
-
-/**
- * PostgreSQL server of the suite (scripts/ensure-postgres.sh provides one);
- * each run works in a database of its own, dropped afterwards.
- */
-const ADMIN_URL =
-  process.env.TEST_DATABASE_URL ??
-  'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+import { createTestDatabase, type TestDatabase } from '../support/index.js';
 
 const SERVICES = ['user-service', 'notification-service'] as const;
 const migrationsFolder = (service: string) =>
@@ -41,22 +32,15 @@ async function tablesIn(
 
 describe('one schema and one set of migrations on both drivers', () => {
   describe('PostgreSQL (DATABASE_URL)', () => {
-    const database = `e2e_${randomUUID().replace(/-/g, '')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    let database: TestDatabase;
     let databaseUrl: string;
 
     beforeAll(async () => {
-      await admin.connect();
-      await admin.query(`create database ${database}`);
-      const url = new URL(ADMIN_URL);
-      url.pathname = `/${database}`;
-      databaseUrl = url.toString();
+      database = await createTestDatabase();
+      databaseUrl = database.url;
     });
 
-    afterAll(async () => {
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
-    });
+    afterAll(() => database?.drop());
 
     it('lets services share one database, each with its own migration history', async () => {
       const connections: DatabaseConnection[] = [];

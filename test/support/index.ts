@@ -2,3 +2,4 @@ export * from './app-process.js';
 export * from './http.js';
 export * from './redis-server.js';
 export * from './wait-for.js';
+export * from './postgres.js';

@@ -19,6 +19,8 @@ import {
 } from './event-bus.constants.js';
 import { DeadLetters } from './dead-letters/dead-letters.js';
 import { EventReplayer } from './replay/event-replayer.js';
+import { BusTables } from './database/bus-tables.js';
+import { EventInbox } from './inbox/event-inbox.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxStore } from './outbox/outbox.store.js';
 import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
@@ -87,13 +89,15 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventBusHealthIndicator,
     DeadLetters,
     EventReplayer,
+    BusTables,
     OutboxStore,
     OutboxRelay,
+    EventInbox,
   ],
   exports: [
     DeadLetters,
     EventReplayer,
-
+    EventInbox,
     EventBus,
     EventBusHealthIndicator,
     EventBusStatus,

@@ -28,3 +28,5 @@ export * from './dead-letters/dead-letters.js';
 export * from './replay/event-replayer.js';
 export * from './outbox/outbox.relay.js';
 export * from './outbox/outbox.store.js';
+export * from './database/bus-tables.js';
+export * from './inbox/event-inbox.js';

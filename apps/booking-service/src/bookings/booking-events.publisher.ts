@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
-import { EventBus, type OutboxTransaction } from '@app/event-bus';
+import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { BookingRow } from '../database/schema.js';
 import type { BookingStepEvent } from './booking-state-machine.js';
 
@@ -18,7 +18,7 @@ export class BookingEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  created(booking: BookingRow, transaction?: OutboxTransaction): Promise<void> {
+  created(booking: BookingRow, transaction?: BusTransaction): Promise<void> {
     return this.publish(
       'booking.created',
       {
@@ -40,7 +40,7 @@ export class BookingEventsPublisher {
     type: BookingStepEvent,
     booking: BookingRow,
     previous: BookingRow,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     return this.publish(
       type,
@@ -62,7 +62,7 @@ export class BookingEventsPublisher {
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     if (transaction) {
       await this.bus.publish(type, data, { transaction });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
 import type { BookingStatus } from '@app/contracts';
-import type { OutboxTransaction } from '@app/event-bus';
+import type { BusTransaction } from '@app/event-bus';
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import {
   bookings,
@@ -40,7 +40,7 @@ export class BookingsRepository {
   transaction<T>(
     work: (
       bookings: BookingsRepository,
-      transaction: OutboxTransaction,
+      transaction: BusTransaction,
     ) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction((tx) =>

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
-import type { OutboxTransaction } from '@app/event-bus';
+import type { BusTransaction } from '@app/event-bus';
 import { asc, eq } from 'drizzle-orm';
 import {
   invoices,
@@ -20,7 +20,7 @@ export class InvoicesRepository {
   transaction<T>(
     work: (
       invoices: InvoicesRepository,
-      transaction: OutboxTransaction,
+      transaction: BusTransaction,
     ) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction((tx) =>

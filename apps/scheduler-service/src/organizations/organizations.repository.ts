@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
-import type { OutboxTransaction } from '@app/event-bus';
+import type { BusTransaction } from '@app/event-bus';
 import { eq, sql } from 'drizzle-orm';
 import { organizations, type OrganizationRow } from '../database/schema.js';
 
@@ -23,7 +23,7 @@ export class OrganizationsRepository {
   transaction<T>(
     work: (
       organizations: OrganizationsRepository,
-      transaction: OutboxTransaction,
+      transaction: BusTransaction,
     ) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction((tx) =>

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ShiftChanged } from '@app/contracts';
-import { EventBus, type OutboxTransaction } from '@app/event-bus';
+import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { ShiftRow } from '../database/schema.js';
 
 export type ShiftEventType =
@@ -38,7 +38,7 @@ export class ShiftEventsPublisher {
   async publish(
     type: ShiftEventType,
     row: ShiftRow,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     if (transaction) {
       await this.bus.publish(type, toShiftChanged(row), { transaction });

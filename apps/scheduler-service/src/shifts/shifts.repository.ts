@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
-import type { OutboxTransaction } from '@app/event-bus';
+import type { BusTransaction } from '@app/event-bus';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { shifts, type NewShiftRow, type ShiftRow } from '../database/schema.js';
 
@@ -41,10 +41,7 @@ export class ShiftsRepository {
    * and the transaction to publish the change's events into the outbox.
    */
   transaction<T>(
-    work: (
-      shifts: ShiftsRepository,
-      transaction: OutboxTransaction,
-    ) => Promise<T>,
+    work: (shifts: ShiftsRepository, transaction: BusTransaction) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction((tx) =>
       work(new ShiftsRepository(tx as unknown as Database), tx),

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
-import { EventBus, type OutboxTransaction } from '@app/event-bus';
+import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { UserRow } from '../database/schema.js';
 import type { UserChangeSet } from './users.repository.js';
 
@@ -20,7 +20,7 @@ export class UserEventsPublisher {
   registered(
     user: UserRow,
     verificationToken: string,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     return this.publish(
       'user.registered',
@@ -36,7 +36,7 @@ export class UserEventsPublisher {
     );
   }
 
-  verified(user: UserRow, transaction?: OutboxTransaction): Promise<void> {
+  verified(user: UserRow, transaction?: BusTransaction): Promise<void> {
     return this.publish(
       'user.verified',
       {
@@ -52,7 +52,7 @@ export class UserEventsPublisher {
   updated(
     userId: string,
     changes: UserChangeSet,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     return this.publish(
       'user.updated',
@@ -61,7 +61,7 @@ export class UserEventsPublisher {
     );
   }
 
-  deleted(user: UserRow, transaction?: OutboxTransaction): Promise<void> {
+  deleted(user: UserRow, transaction?: BusTransaction): Promise<void> {
     return this.publish(
       'user.deleted',
       {
@@ -85,7 +85,7 @@ export class UserEventsPublisher {
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
-    transaction?: OutboxTransaction,
+    transaction?: BusTransaction,
   ): Promise<void> {
     if (transaction) {
       await this.bus.publish(type, data, { transaction });

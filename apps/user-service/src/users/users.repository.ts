@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
-import type { OutboxTransaction } from '@app/event-bus';
+import type { BusTransaction } from '@app/event-bus';
 import type { UserRole } from '@app/contracts';
 import { eq, sql } from 'drizzle-orm';
 import { users, type NewUserRow, type UserRow } from '../database/schema.js';
@@ -28,10 +28,7 @@ export class UsersRepository {
    * and the transaction to publish the change's events into the outbox.
    */
   transaction<T>(
-    work: (
-      users: UsersRepository,
-      transaction: OutboxTransaction,
-    ) => Promise<T>,
+    work: (users: UsersRepository, transaction: BusTransaction) => Promise<T>,
   ): Promise<T> {
     return this.db.transaction((tx) =>
       work(new UsersRepository(tx as unknown as Database), tx),

@@ -1,4 +1,4 @@
-import type { OutboxTransaction } from '../outbox/outbox.store.js';
+import type { BusTransaction } from '../database/bus-tables.js';
 
 export const EVENT_BUS_MODES = ['hybrid', 'local-only', 'redis-only'] as const;
 /**
@@ -30,6 +30,8 @@ export interface EventBusModuleOptions {
   streamRetentionSeconds?: number;
   /** How often the outbox relay looks for rows; default 200 ms. */
   outboxPollMs?: number;
+  /** How long the inbox remembers a processed event id; default a week. */
+  inboxRetentionSeconds?: number;
   /** Tuning of the durable transport's consumers. */
   durable?: DurableConsumerOptions;
 }
@@ -61,5 +63,5 @@ export interface PublishOptions {
    * the change commits, and the outbox relay delivers it after the commit
    * (also after a crash or a Redis outage).
    */
-  transaction?: OutboxTransaction;
+  transaction?: BusTransaction;
 }

@@ -39,9 +39,8 @@ export class OutboxRelay
     private readonly transports: EventBusTransports,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.store.available) return;
-    await this.store.ensureTable();
     const pollMs = this.options.outboxPollMs ?? DEFAULT_POLL_MS;
     this.timer = setInterval(() => this.nudge(), pollMs);
     this.nudge();

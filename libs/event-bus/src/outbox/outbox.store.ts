@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DATABASE, type Database } from '@app/common';
 import { sql } from 'drizzle-orm';
+import { resultRows, type BusTransaction } from '../database/bus-tables.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
-
-/** What `EventBus.publish(..., { transaction })` writes through: a Drizzle transaction. */
-export type OutboxTransaction = Pick<Database, 'execute'>;
+import { InjectEventBusOptions } from '../event-bus.constants.js';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 
 export interface OutboxRow {
   seq: number;
@@ -20,40 +20,27 @@ const CLAIM_SECONDS = 30;
 /**
  * The transactional outbox: events written in the same database transaction
  * as the change that caused them, kept until the relay has delivered them.
- * The table belongs to the bus and is created by it in each service's own
- * database.
+ * The table belongs to the bus (see `BusTables`).
  */
 @Injectable()
 export class OutboxStore {
-  constructor(@Optional() @Inject(DATABASE) private readonly db?: Database) {}
+  constructor(
+    @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
+    @Optional() @Inject(DATABASE) private readonly db?: Database,
+  ) {}
 
   get available(): boolean {
     return this.db !== undefined;
   }
 
-  async ensureTable(): Promise<void> {
-    await this.database().execute(sql`
-      create table if not exists event_outbox (
-        seq bigserial primary key,
-        event_id uuid not null unique,
-        envelope text not null,
-        deliver_local boolean not null,
-        deliver_redis boolean not null,
-        local_done boolean not null default false,
-        claimed_by text,
-        claimed_until timestamptz,
-        created_at timestamptz not null default now()
-      )`);
-  }
-
   async add(
-    transaction: OutboxTransaction,
+    transaction: BusTransaction,
     event: EventEnvelope,
     targets: { local: boolean; redis: boolean },
   ): Promise<void> {
     await transaction.execute(sql`
-      insert into event_outbox (event_id, envelope, deliver_local, deliver_redis)
-      values (${event.id}, ${JSON.stringify(event)}, ${targets.local}, ${targets.redis})`);
+      insert into event_outbox (service, event_id, envelope, deliver_local, deliver_redis)
+      values (${this.options.service}, ${event.id}, ${JSON.stringify(event)}, ${targets.local}, ${targets.redis})`);
   }
 
   /**
@@ -67,14 +54,14 @@ export class OutboxStore {
           claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
       where seq in (
         select seq from event_outbox
-        where claimed_until is null or claimed_until < now()
+        where service = ${this.options.service}
+          and (claimed_until is null or claimed_until < now())
         order by seq
         limit ${limit}
         for update skip locked
       )
       returning seq, envelope, deliver_local, deliver_redis, local_done`);
-    const rows = (result as { rows: Record<string, unknown>[] }).rows;
-    return rows
+    return resultRows<Record<string, unknown>>(result)
       .map((row) => ({
         seq: Number(row.seq),
         event: JSON.parse(String(row.envelope)) as EventEnvelope,
@@ -111,11 +98,10 @@ export class OutboxStore {
 
   async pending(): Promise<number> {
     const result = await this.database().execute(
-      sql`select count(*)::int as count from event_outbox`,
+      sql`select count(*)::int as count from event_outbox
+          where service = ${this.options.service}`,
     );
-    return Number(
-      (result as { rows: { count: number }[] }).rows[0]?.count ?? 0,
-    );
+    return Number(resultRows<{ count: number }>(result)[0]?.count ?? 0);
   }
 
   private database(): Database {
