@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ForbiddenException, Logger, NotFoundException } from '@nestjs/common';
-import type { BookingStatus } from '@app/contracts';
+import type { BookingStatus, UserDeleted } from '@app/contracts';
+import { createEventEnvelope } from '@app/event-bus';
+import { FakeEventInbox } from '../../../../test/support/fake-event-inbox.js';
 import {
   admin,
   caller,
@@ -16,12 +18,27 @@ import { InvalidTransitionException } from './invalid-transition.exception.js';
 function setup() {
   const repository = new FakeBookingsRepository();
   const events = new FakeBookingEvents();
+  const inbox = new FakeEventInbox();
   const service = new BookingsService(
     repository as unknown as BookingsRepository,
     events as unknown as BookingEventsPublisher,
+    inbox.asInbox(),
   );
-  return { service, repository, events };
+  return { service, repository, events, inbox };
 }
+
+/** A `user.deleted` event, as the bus delivers it. */
+const userDeleted = (userId: string) =>
+  createEventEnvelope<UserDeleted>({
+    type: 'user.deleted',
+    source: 'user-service',
+    dataversion: 1,
+    data: {
+      userId,
+      email: `${userId}@example.com`,
+      timestamp: new Date().toISOString(),
+    },
+  });
 
 const customer = caller(randomUUID(), 'customer');
 const worker = caller(randomUUID(), 'worker');
@@ -364,7 +381,9 @@ describe('BookingsService', () => {
       const { customerId, rows } = await seedAll(repository);
       const untouched = await repository.seed();
 
-      const cancelled = await service.cancelOpenBookingsOfCustomer(customerId);
+      const cancelled = await service.cancelOpenBookingsOfCustomer(
+        userDeleted(customerId),
+      );
 
       expect(cancelled).toBe(5);
       for (const status of statuses.slice(0, 5)) {
@@ -388,12 +407,30 @@ describe('BookingsService', () => {
       ).toEqual(Array(5).fill(FAKE_TRANSACTION));
     });
 
-    it('changes nothing the second time (redelivered event)', async () => {
+    it('records the event in the inbox and changes nothing on redelivery', async () => {
+      const { service, repository, events, inbox } = setup();
+      const { customerId } = await seedAll(repository);
+      const event = userDeleted(customerId);
+      await service.cancelOpenBookingsOfCustomer(event);
+      await repository.seed({ customerId });
+
+      const again = await service.cancelOpenBookingsOfCustomer(event);
+
+      expect(again).toBe(0);
+      expect(inbox.accepted).toEqual([
+        { eventId: event.id, transaction: FAKE_TRANSACTION },
+      ]);
+      expect(events.ofType('booking.cancelled')).toHaveLength(5);
+    });
+
+    it('finds nothing left to cancel for a second user.deleted', async () => {
       const { service, repository, events } = setup();
       const { customerId } = await seedAll(repository);
-      await service.cancelOpenBookingsOfCustomer(customerId);
+      await service.cancelOpenBookingsOfCustomer(userDeleted(customerId));
 
-      const again = await service.cancelOpenBookingsOfCustomer(customerId);
+      const again = await service.cancelOpenBookingsOfCustomer(
+        userDeleted(customerId),
+      );
 
       expect(again).toBe(0);
       expect(events.ofType('booking.cancelled')).toHaveLength(5);
@@ -408,7 +445,7 @@ describe('BookingsService', () => {
       repository.beforeNextTransition = () =>
         repository.set(row.id, { status: 'in_progress' });
 
-      await service.cancelOpenBookingsOfCustomer(row.customerId);
+      await service.cancelOpenBookingsOfCustomer(userDeleted(row.customerId));
 
       expect(repository.rows.get(row.id)!.status).toBe('cancelled');
       expect(events.ofType('booking.cancelled')[0].previous!.status).toBe(
@@ -426,7 +463,7 @@ describe('BookingsService', () => {
         repository.set(row.id, { status: 'completed' });
 
       await expect(
-        service.cancelOpenBookingsOfCustomer(row.customerId),
+        service.cancelOpenBookingsOfCustomer(userDeleted(row.customerId)),
       ).resolves.toBe(0);
       expect(repository.rows.get(row.id)!.status).toBe('completed');
       expect(events.emitted).toHaveLength(0);

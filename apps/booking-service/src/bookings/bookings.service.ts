@@ -1,5 +1,11 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { isAdmin, type AuthenticatedUser } from '@app/common';
+import type { UserDeleted } from '@app/contracts';
+import {
+  EventInbox,
+  type BusTransaction,
+  type EventEnvelope,
+} from '@app/event-bus';
 import { isUUID } from 'class-validator';
 import type { BookingRow } from '../database/schema.js';
 import { BookingAccess } from './booking-access.js';
@@ -44,6 +50,7 @@ export class BookingsService {
   constructor(
     private readonly bookings: BookingsRepository,
     private readonly events: BookingEventsPublisher,
+    private readonly inbox: EventInbox,
   ) {}
 
   /** A new booking in status `requested`; emits `booking.created`. */
@@ -119,16 +126,30 @@ export class BookingsService {
   }
 
   /**
-   * Cancels every open booking of a deleted customer with the reason
-   * `customer deleted`, emitting `booking.cancelled` for each. Idempotent: a
-   * cancelled booking is no longer open, so a redelivered event finds
-   * nothing left to do. Returns how many bookings it cancelled.
+   * `user.deleted`: cancels every open booking of the customer with the
+   * reason `customer deleted`, emitting `booking.cancelled` for each, in one
+   * transaction with the event's inbox record: a redelivered event changes
+   * nothing. Returns how many bookings it cancelled.
    */
-  async cancelOpenBookingsOfCustomer(customerId: string): Promise<number> {
-    let cancelled = 0;
-    for (const booking of await this.bookings.findOpenByCustomer(customerId)) {
-      if (await this.cancelForDeletedCustomer(booking)) cancelled++;
-    }
+  async cancelOpenBookingsOfCustomer(
+    event: EventEnvelope<UserDeleted>,
+  ): Promise<number> {
+    const customerId = event.data.userId;
+    const cancelled = await this.bookings.transaction(
+      async (bookings, transaction) => {
+        if (!(await this.inbox.accept(transaction, event))) return 0;
+        let count = 0;
+        for (const booking of await bookings.findOpenByCustomer(customerId)) {
+          const done = await this.cancelForDeletedCustomer(
+            bookings,
+            transaction,
+            booking,
+          );
+          if (done) count++;
+        }
+        return count;
+      },
+    );
     if (cancelled > 0) {
       this.logger.log(
         `Cancelled ${cancelled} open booking(s) of deleted customer ${customerId}`,
@@ -149,27 +170,8 @@ export class BookingsService {
     if (!canTake(step, booking.status)) {
       throw new InvalidTransitionException(step, booking.status);
     }
-    const transition = BOOKING_TRANSITIONS[step];
-    const change: BookingStatusChange = { status: transition.to };
-    if (input.workerId !== undefined) change.workerId = input.workerId;
-    if (input.reason !== undefined) change.reason = input.reason;
-    const updated = await this.bookings.transaction(
-      async (bookings, transaction) => {
-        const row = await bookings.transition(
-          booking.id,
-          { status: booking.status, workerId: booking.workerId },
-          change,
-        );
-        if (row) {
-          await this.events.statusChanged(
-            transition.event,
-            row,
-            booking,
-            transaction,
-          );
-        }
-        return row;
-      },
+    const updated = await this.bookings.transaction((bookings, transaction) =>
+      this.transition(bookings, transaction, booking, step, input),
     );
     if (!updated) {
       // Another step changed (or someone removed) the booking since it was
@@ -183,23 +185,63 @@ export class BookingsService {
     return updated;
   }
 
-  /** Cancels one booking, re-reading it if a concurrent step moved it first. */
+  /**
+   * In `transaction`: the step's guarded update and, if it applied, its
+   * event (outbox). `undefined` when the booking is no longer as read.
+   */
+  private async transition(
+    bookings: BookingsRepository,
+    transaction: BusTransaction,
+    booking: BookingRow,
+    step: BookingStep,
+    input: StepInput,
+  ): Promise<BookingRow | undefined> {
+    const transition = BOOKING_TRANSITIONS[step];
+    const change: BookingStatusChange = { status: transition.to };
+    if (input.workerId !== undefined) change.workerId = input.workerId;
+    if (input.reason !== undefined) change.reason = input.reason;
+    const row = await bookings.transition(
+      booking.id,
+      { status: booking.status, workerId: booking.workerId },
+      change,
+    );
+    if (row) {
+      await this.events.statusChanged(
+        transition.event,
+        row,
+        booking,
+        transaction,
+      );
+    }
+    return row;
+  }
+
+  /**
+   * Cancels one booking within the caller's transaction, re-reading it if a
+   * concurrent step moved it first (each statement sees the latest commit).
+   */
   private async cancelForDeletedCustomer(
+    bookings: BookingsRepository,
+    transaction: BusTransaction,
     booking: BookingRow,
   ): Promise<boolean> {
     let current: BookingRow | undefined = booking;
     for (let attempt = 0; attempt < MAX_CANCEL_ATTEMPTS; attempt++) {
       if (!current || !canTake('cancel', current.status)) return false;
-      try {
-        await this.apply(current, 'cancel', {
-          reason: BOOKINGS_MESSAGES.customerDeletedReason,
-        });
+      const cancelled = await this.transition(
+        bookings,
+        transaction,
+        current,
+        'cancel',
+        { reason: BOOKINGS_MESSAGES.customerDeletedReason },
+      );
+      if (cancelled) {
+        this.logger.log(
+          `Booking ${booking.id}: cancel (${current.status} -> ${cancelled.status})`,
+        );
         return true;
-      } catch (error) {
-        if (error instanceof NotFoundException) return false;
-        if (!(error instanceof InvalidTransitionException)) throw error;
-        current = await this.bookings.findById(booking.id);
       }
+      current = await bookings.findById(booking.id);
     }
     this.logger.warn(
       `Gave up cancelling booking ${booking.id} of a deleted customer: it kept changing`,

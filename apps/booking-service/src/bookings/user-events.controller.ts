@@ -15,12 +15,12 @@ export class UserEventsController {
 
   /**
    * `user.deleted` -> that customer's open bookings are cancelled (reason
-   * `customer deleted`). A redelivery finds them cancelled already.
+   * `customer deleted`). A redelivery changes nothing (inbox).
    */
   @EventPattern('user.deleted')
   async onUserDeleted(
     @Payload() event: EventEnvelope<UserDeleted>,
   ): Promise<void> {
-    await this.bookings.cancelOpenBookingsOfCustomer(event.data.userId);
+    await this.bookings.cancelOpenBookingsOfCustomer(event);
   }
 }

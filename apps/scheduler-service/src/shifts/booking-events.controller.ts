@@ -13,6 +13,6 @@ export class BookingEventsController {
   async onBookingConfirmed(
     @Payload() event: EventEnvelope<BookingStatusChanged>,
   ): Promise<void> {
-    await this.shifts.scheduleForBooking(event.data);
+    await this.shifts.scheduleForBooking(event);
   }
 }

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { BookingStatusChanged } from '@app/contracts';
+import { createEventEnvelope } from '@app/event-bus';
+import { FakeEventInbox } from '../../../../test/support/fake-event-inbox.js';
 import {
   caller,
   FAKE_TRANSACTION,
@@ -29,6 +31,7 @@ function setup(env: Record<string, string> = {}) {
   const organizations = new FakeOrganizationsRepository(['default', 'acme']);
   const directory = new FakeUserDirectory();
   const events = new FakeShiftEvents();
+  const inbox = new FakeEventInbox();
   const service = new ShiftsService(
     shifts as unknown as ShiftsRepository,
     organizations as unknown as OrganizationsRepository,
@@ -36,8 +39,9 @@ function setup(env: Record<string, string> = {}) {
     new FakePricingCache(organizations) as unknown as PricingCache,
     events as unknown as ShiftEventsPublisher,
     new ConfigService(env),
+    inbox.asInbox(),
   );
-  return { service, shifts, organizations, directory, events };
+  return { service, shifts, organizations, directory, events, inbox };
 }
 
 const admin = caller(randomUUID(), 'admin');
@@ -54,19 +58,24 @@ const createDto = (
   ...overrides,
 });
 
-const confirmed = (
-  overrides: Partial<BookingStatusChanged> = {},
-): BookingStatusChanged => ({
-  bookingId: randomUUID(),
-  customerId: randomUUID(),
-  workerId: randomUUID(),
-  startsAt: '2030-02-01T08:00:00.000Z',
-  endsAt: '2030-02-01T12:00:00.000Z',
-  status: 'confirmed',
-  previousStatus: 'assigned',
-  timestamp: new Date().toISOString(),
-  ...overrides,
-});
+/** A `booking.confirmed` event, as the bus delivers it. */
+const confirmed = (overrides: Partial<BookingStatusChanged> = {}) =>
+  createEventEnvelope<BookingStatusChanged>({
+    type: 'booking.confirmed',
+    source: 'booking-service',
+    dataversion: 1,
+    data: {
+      bookingId: randomUUID(),
+      customerId: randomUUID(),
+      workerId: randomUUID(),
+      startsAt: '2030-02-01T08:00:00.000Z',
+      endsAt: '2030-02-01T12:00:00.000Z',
+      status: 'confirmed',
+      previousStatus: 'assigned',
+      timestamp: new Date().toISOString(),
+      ...overrides,
+    },
+  });
 
 /** The 400's message list, as the HTTP response carries it. */
 async function badRequestMessages(run: Promise<unknown>): Promise<string> {
@@ -350,10 +359,11 @@ describe('ShiftsService', () => {
         DEFAULT_ORGANIZATION_ID: 'acme',
       });
       organizations.seed({ id: 'acme', hourlyRate: 4200 });
-      const booking = confirmed();
+      const event = confirmed();
+      const booking = event.data;
       directory.add(booking.customerId, 'customer@example.com');
 
-      const shift = await service.scheduleForBooking(booking);
+      const shift = await service.scheduleForBooking(event);
 
       expect(shift).toMatchObject({
         workerId: booking.workerId,
@@ -372,13 +382,29 @@ describe('ShiftsService', () => {
       );
     });
 
+    it('records the event in the inbox in the shift’s transaction, and changes nothing on redelivery', async () => {
+      const { service, directory, shifts, events, inbox } = setup();
+      const event = confirmed();
+      directory.add(event.data.customerId, 'customer@example.com');
+
+      await service.scheduleForBooking(event);
+      await expect(service.scheduleForBooking(event)).resolves.toBeUndefined();
+
+      expect(inbox.accepted).toEqual([
+        { eventId: event.id, transaction: FAKE_TRANSACTION },
+      ]);
+      expect(shifts.rows.size).toBe(1);
+      expect(events.emitted).toHaveLength(1);
+    });
+
     it('makes one shift however often the booking is confirmed', async () => {
       const { service, directory, shifts, events } = setup();
-      const booking = confirmed();
-      directory.add(booking.customerId, 'customer@example.com');
+      const first = confirmed();
+      const again = confirmed(first.data);
+      directory.add(first.data.customerId, 'customer@example.com');
 
-      await service.scheduleForBooking(booking);
-      await service.scheduleForBooking(booking);
+      await service.scheduleForBooking(first);
+      await service.scheduleForBooking(again);
 
       expect(shifts.rows.size).toBe(1);
       expect(events.emitted).toHaveLength(1);
@@ -395,10 +421,10 @@ describe('ShiftsService', () => {
 
     it('skips a booking without a worker', async () => {
       const { service, directory, shifts } = setup();
-      const booking = confirmed({ workerId: undefined });
-      directory.add(booking.customerId, 'customer@example.com');
+      const event = confirmed({ workerId: undefined });
+      directory.add(event.data.customerId, 'customer@example.com');
 
-      await service.scheduleForBooking(booking);
+      await service.scheduleForBooking(event);
 
       expect(shifts.rows.size).toBe(0);
     });

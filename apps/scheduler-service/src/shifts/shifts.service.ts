@@ -13,6 +13,7 @@ import {
   type AuthenticatedUser,
 } from '@app/common';
 import type { BookingStatusChanged } from '@app/contracts';
+import { EventInbox, type EventEnvelope } from '@app/event-bus';
 import type { ShiftRow } from '../database/schema.js';
 import { isUniqueViolation } from '@app/common';
 import { UserDirectoryRepository } from '../directory/user-directory.repository.js';
@@ -51,6 +52,7 @@ export class ShiftsService {
     private readonly pricing: PricingCache,
     private readonly events: ShiftEventsPublisher,
     private readonly config: ConfigService,
+    private readonly inbox: EventInbox,
   ) {}
 
   async create(dto: CreateShiftDto): Promise<ShiftResponse> {
@@ -200,13 +202,16 @@ export class ShiftsService {
   /**
    * `booking.confirmed`: schedules the assigned worker's shift for the
    * booking, for the customer's e-mail (from the user directory), in the
-   * default organization at its hourly rate. One shift per booking: a
-   * redelivered event inserts nothing. Bookings that cannot become a shift
-   * are logged and skipped (a retry would not change them).
+   * default organization at its hourly rate. One shift per booking: the
+   * event is recorded in the inbox in the shift's transaction, and the
+   * booking id is unique, so neither a redelivery nor a second confirmation
+   * inserts anything. Bookings that cannot become a shift are logged and
+   * skipped (a retry would not change them).
    */
   async scheduleForBooking(
-    booking: BookingStatusChanged,
+    event: EventEnvelope<BookingStatusChanged>,
   ): Promise<ShiftResponse | undefined> {
+    const booking = event.data;
     const { bookingId } = booking;
     if (!booking.workerId) {
       this.logger.warn(SHIFTS_MESSAGES.bookingWithoutWorker(bookingId));
@@ -237,9 +242,9 @@ export class ShiftsService {
       return undefined;
     }
     const { workerId } = booking;
-    // The shift and shift.created commit together (outbox); a redelivery
-    // inserts nothing and so emits nothing.
+    // The inbox record, the shift and shift.created commit together.
     const shift = await this.shifts.transaction(async (shifts, transaction) => {
+      if (!(await this.inbox.accept(transaction, event))) return undefined;
       const row = await shifts.insertForBooking({
         workerId,
         clientEmail: customer.email,

@@ -2,7 +2,11 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { withTimeout } from '@app/common';
 import type { ShiftChanged } from '@app/contracts';
-import { currentCorrelation, type EventEnvelope } from '@app/event-bus';
+import {
+  currentCorrelation,
+  EventInbox,
+  type EventEnvelope,
+} from '@app/event-bus';
 import { InvoiceQueueProducer } from '../invoices/invoice-queue.producer.js';
 import { wholeMinutes, workedSeconds } from '../invoices/invoice-amount.js';
 import { ShiftsRepository } from '../shifts/shifts.repository.js';
@@ -12,14 +16,13 @@ import { TimesheetsRepository } from './timesheets.repository.js';
 export const QUEUE_ADD_TIMEOUT_MS = 5_000;
 
 /**
- * Durable subscriber of `shift.completed`: records the worked time once per
- * shift and queues the shift's `invoice-generation` job, in one database
- * transaction. A failure (the queue's Redis away, the database busy) throws,
- * so the bus retries the event until it succeeds. Safe for redelivery: the
- * entry is `insert ... on conflict do nothing` and the job id
- * `invoice-<shiftId>` makes a second `add` a no-op. The job is queued even
- * when the entry already existed, so a redelivery after a failed attempt
- * still queues it.
+ * Durable subscriber of `shift.completed`: in one database transaction,
+ * records the event in the inbox, the worked time once per shift, and queues
+ * the shift's `invoice-generation` job. A failure (the queue's Redis away,
+ * the database busy) rolls all of it back and throws, so the bus retries the
+ * event until it succeeds. A redelivered event changes nothing (inbox); a
+ * second event for the same shift adds no entry (unique `shift_id`) and no
+ * job (job id `invoice-<shiftId>`).
  */
 @Controller()
 export class ShiftCompletedSubscriber {
@@ -29,6 +32,7 @@ export class ShiftCompletedSubscriber {
     private readonly shifts: ShiftsRepository,
     private readonly timesheets: TimesheetsRepository,
     private readonly invoices: InvoiceQueueProducer,
+    private readonly inbox: EventInbox,
   ) {}
 
   @EventPattern('shift.completed')
@@ -47,16 +51,17 @@ export class ShiftCompletedSubscriber {
     }
     const correlationId =
       currentCorrelation()?.correlationId ?? event.correlationid;
-    const recorded = await this.timesheets.recordOnce(
-      {
-        shiftId: shift.id,
-        workerId: shift.workerId,
-        startedAt: shift.startsAt,
-        endedAt: shift.endsAt,
-        minutes: wholeMinutes(workedSeconds(shift.startsAt, shift.endsAt)),
-      },
-      () =>
-        withTimeout(
+    const recorded = await this.timesheets.transaction(
+      async (timesheets, transaction) => {
+        if (!(await this.inbox.accept(transaction, event))) return undefined;
+        const inserted = await timesheets.insertOnce({
+          shiftId: shift.id,
+          workerId: shift.workerId,
+          startedAt: shift.startsAt,
+          endedAt: shift.endsAt,
+          minutes: wholeMinutes(workedSeconds(shift.startsAt, shift.endsAt)),
+        });
+        await withTimeout(
           this.invoices.enqueue({
             shiftId: shift.id,
             clientEmail: shift.clientEmail,
@@ -64,8 +69,11 @@ export class ShiftCompletedSubscriber {
             correlationId,
           }),
           QUEUE_ADD_TIMEOUT_MS,
-        ),
+        );
+        return inserted;
+      },
     );
+    if (recorded === undefined) return;
     this.logger.log(
       recorded
         ? `Recorded the timesheet of shift ${shift.id} and queued its invoice`

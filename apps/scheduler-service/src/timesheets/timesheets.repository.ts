@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDatabase, type Database } from '@app/common';
+import type { BusTransaction } from '@app/event-bus';
 import { asc, eq } from 'drizzle-orm';
 import {
   timesheetEntries,
@@ -20,24 +21,28 @@ export class TimesheetsRepository {
   constructor(@InjectDatabase() private readonly db: Database) {}
 
   /**
-   * In one transaction: inserts the entry unless the shift has one, then
-   * runs `andThen` (queueing the invoice). If `andThen` fails the insert is
-   * rolled back, so the entry never exists without its invoice job having
-   * been queued. Resolves true when this call inserted the entry.
+   * Runs `work` in one database transaction, with a repository bound to it
+   * and the transaction (for the inbox record of the event being handled).
    */
-  recordOnce(
-    entry: NewTimesheetEntry,
-    andThen: () => Promise<unknown>,
-  ): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(timesheetEntries)
-        .values(entry)
-        .onConflictDoNothing({ target: timesheetEntries.shiftId })
-        .returning({ id: timesheetEntries.id });
-      await andThen();
-      return inserted.length > 0;
-    });
+  transaction<T>(
+    work: (
+      timesheets: TimesheetsRepository,
+      transaction: BusTransaction,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction((tx) =>
+      work(new TimesheetsRepository(tx as unknown as Database), tx),
+    );
+  }
+
+  /** Inserts the entry unless the shift has one; true when it inserted. */
+  async insertOnce(entry: NewTimesheetEntry): Promise<boolean> {
+    const inserted = await this.db
+      .insert(timesheetEntries)
+      .values(entry)
+      .onConflictDoNothing({ target: timesheetEntries.shiftId })
+      .returning({ id: timesheetEntries.id });
+    return inserted.length > 0;
   }
 
   list(filter: {
