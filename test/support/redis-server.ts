@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   appendOnly?: boolean;
   /** How long to wait for PING after a start (default 10 000 ms). */
   timeoutMs?: number;
+  /** More configuration, e.g. `['--stream-node-max-entries', '1']`. */
+  extraArgs?: string[];
 }
 
 /** A private redis-server started by {@link startRedisServer}. */
@@ -44,7 +46,7 @@ export interface RedisServer {
 export async function startRedisServer(
   options: RedisServerOptions = {},
 ): Promise<RedisServer> {
-  const { appendOnly = false, timeoutMs = 10_000 } = options;
+  const { appendOnly = false, timeoutMs = 10_000, extraArgs = [] } = options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'e2e-redis-'));
   const url = `redis://127.0.0.1:${port}`;
@@ -70,6 +72,7 @@ export async function startRedisServer(
         appendOnly ? 'yes' : 'no',
         '--daemonize',
         'no',
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -1,5 +1,9 @@
 import type { ConfigService } from '@nestjs/config';
 import { eventBusRedisUrl } from '@app/common';
+import {
+  DEFAULT_HISTORY_TTL_SECONDS,
+  DEFAULT_STREAM_RETENTION_SECONDS,
+} from './event-bus.constants.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
 
 /**
@@ -25,4 +29,21 @@ export function eventBusOptionsFromConfig(
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),
     },
   };
+}
+
+/**
+ * How long events stay in their streams: `streamRetentionSeconds` (default
+ * a day), never less than the history's TTL, so every event the history
+ * lists can still be replayed.
+ */
+export function streamRetentionSeconds(
+  options: Pick<
+    EventBusModuleOptions,
+    'streamRetentionSeconds' | 'historyTtlSeconds'
+  >,
+): number {
+  return Math.max(
+    options.streamRetentionSeconds ?? DEFAULT_STREAM_RETENTION_SECONDS,
+    options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
+  );
 }

@@ -7,12 +7,11 @@ import {
 import { redisOptionsFromUrl } from '@app/common';
 import type { Subscription } from 'rxjs';
 import {
-  DEFAULT_HISTORY_TTL_SECONDS,
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_BUFFERED_EVENTS,
-  DEFAULT_STREAM_RETENTION_SECONDS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
+import { streamRetentionSeconds } from '../event-bus-config.js';
 import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
@@ -42,11 +41,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
           redisOptionsFromUrl(this.redisUrl),
           {
             keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
-            retentionSeconds: Math.max(
-              options.streamRetentionSeconds ??
-                DEFAULT_STREAM_RETENTION_SECONDS,
-              options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
-            ),
+            retentionSeconds: streamRetentionSeconds(options),
           },
           stats,
           options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
