@@ -31,7 +31,12 @@ interface Delivery {
 }
 
 /** Each test's handler decides what happens to each event, by its userId. */
-const behaviour = new Map<string, 'ok' | 'fail-twice' | 'always-fail'>();
+const behaviour = new Map<
+  string,
+  'ok' | 'fail-twice' | 'always-fail' | 'slow'
+>();
+/** `instance:eventId` of every handler run that started. */
+const started = new Set<string>();
 const attempts = new Map<string, number>();
 const deliveries: Delivery[] = [];
 
@@ -40,11 +45,12 @@ function consumerModule(instance: string) {
   @Controller()
   class VerifiedConsumer {
     @EventPattern('user.verified')
-    onVerified(
+    async onVerified(
       @Payload() event: EventEnvelope<EventPayload<'user.verified'>>,
       // Nest 12 types a handler's arguments after the payload as unknown.
       @Ctx() context: unknown,
     ) {
+      started.add(`${instance}:${event.id}`);
       const key = `${instance.split('#')[0]}:${event.id}`;
       const tries = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, tries);
@@ -52,6 +58,7 @@ function consumerModule(instance: string) {
       if (mode === 'always-fail' || (mode === 'fail-twice' && tries <= 2)) {
         throw new Error(`handler refused ${event.data.userId}`);
       }
+      if (mode === 'slow') await new Promise((done) => setTimeout(done, 500));
       deliveries.push({
         instance,
         eventId: event.id,
@@ -318,6 +325,35 @@ describe('durable transport over Redis Streams', () => {
     expect(
       handled(event.id).filter((d) => d.instance.startsWith('d')),
     ).toHaveLength(1);
+  });
+
+  it('shuts down gracefully: stops reading, finishes the handler in flight, acknowledges it', async () => {
+    const inFlight = verified();
+    const later = verified();
+    behaviour.set(inFlight.data.userId, 'slow');
+    const app = await startConsumer('g#1', 'service-g');
+    await emit(inFlight);
+    await waitFor(() => started.has(`g#1:${inFlight.id}`), {
+      message: 'the slow handler started',
+    });
+
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    await emit(later);
+
+    expect(
+      handled(inFlight.id).filter((d) => d.instance === 'g#1'),
+    ).toHaveLength(1);
+    // The group started at the stream's beginning: only this entry matters.
+    const entry = (await raw.xrange(stream(), '-', '+')).find(([, fields]) =>
+      fields.join().includes(inFlight.id),
+    )![0];
+    expect(await raw.xpending(stream(), 'service-g', entry, entry, 1)).toEqual(
+      [],
+    );
+    // Nothing read after the close: the later event waits for the group.
+    await new Promise((done) => setTimeout(done, 300));
+    expect(started.has(`g#1:${later.id}`)).toBe(false);
   });
 });
 
