@@ -93,10 +93,12 @@ export class EventBus {
 
     const localSubscribers = toLocal ? this.local.count(type) : 0;
     if (options.transaction) {
-      await this.outbox.add(options.transaction, event, {
-        local: toLocal,
-        redis: toRedis,
-      });
+      await this.outbox.add(
+        options.transaction,
+        event,
+        { local: toLocal, redis: toRedis },
+        this.relay.id,
+      );
       // The row is visible once the caller commits; the relay polls too.
       setTimeout(() => this.relay.nudge(), 10).unref();
       return { event, redis: 'stored', localSubscribers };

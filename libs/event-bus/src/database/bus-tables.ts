@@ -48,6 +48,7 @@ export class BusTables implements OnModuleInit {
         create table if not exists event_outbox (
           seq bigserial primary key,
           service text not null,
+          origin text not null,
           event_id uuid not null unique,
           envelope text not null,
           deliver_local boolean not null,
@@ -60,7 +61,8 @@ export class BusTables implements OnModuleInit {
       // Outboxes made before the column existed (services may share a database).
       await tx.execute(sql`
         alter table event_outbox
-        add column if not exists service text not null default ''`);
+        add column if not exists service text not null default '',
+        add column if not exists origin text not null default ''`);
       await tx.execute(sql`
         create index if not exists event_outbox_service_seq
         on event_outbox (service, seq)`);

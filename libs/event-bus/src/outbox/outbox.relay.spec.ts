@@ -8,8 +8,12 @@ import type { EventBusTransports } from '../transport/event-bus-transports.js';
 import { OutboxRelay } from './outbox.relay.js';
 import type { OutboxRow, OutboxStore } from './outbox.store.js';
 
-const row = (seq: number): OutboxRow => ({
+/** Stands for the relay's own id, which is random. */
+const OWN = 'this instance';
+
+const row = (seq: number, origin = OWN): OutboxRow => ({
   seq,
+  origin,
   event: createEventEnvelope({
     type: 'user.verified',
     source: 's',
@@ -26,10 +30,12 @@ function createRelay(rows: OutboxRow[], failRedisAtSeq?: number) {
   let claimed = false;
   const store = {
     available: true,
-    claim: jest.fn(() => {
+    claim: jest.fn((relayId: string) => {
       const batch = claimed ? [] : rows;
       claimed = true;
-      return Promise.resolve(batch);
+      return Promise.resolve(
+        batch.map((r) => (r.origin === OWN ? { ...r, origin: relayId } : r)),
+      );
     }),
     markLocalDone: jest.fn((seq: number) => {
       calls.push(`local-done ${seq}`);
@@ -111,5 +117,20 @@ describe('OutboxRelay', () => {
     await relayOnce(relay);
 
     expect(calls).toEqual(['redis 1', 'remove 1']);
+  });
+
+  it('sends the rows of an instance that died, without local delivery', async () => {
+    const { relay, calls } = createRelay([row(1, 'a dead instance'), row(2)]);
+
+    await relayOnce(relay);
+
+    expect(calls).toEqual([
+      'local 2',
+      'local-done 2',
+      'redis 1',
+      'remove 1',
+      'redis 2',
+      'remove 2',
+    ]);
   });
 });

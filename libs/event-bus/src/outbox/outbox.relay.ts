@@ -16,17 +16,19 @@ const BATCH = 50;
 const DEFAULT_POLL_MS = 200;
 
 /**
- * Delivers outbox rows in order: to the in-process subscribers once, then to
- * Redis (stream and broadcast); a row goes when delivered. While Redis is
- * unreachable the rows wait and are retried; rows of a crashed instance are
- * taken over when its claim expires.
+ * Delivers outbox rows in order: to this instance's in-process subscribers
+ * once, then to Redis (stream and broadcast); a row goes when delivered.
+ * While Redis is unreachable the rows wait and are retried. Rows of an
+ * instance that died before relaying them are taken over after a few
+ * seconds and sent to Redis (its in-process subscribers died with it).
  */
 @Injectable()
 export class OutboxRelay
   implements OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly relayId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** This instance's relay; the rows its instance writes name it. */
+  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -62,11 +64,13 @@ export class OutboxRelay
 
   private async relay(): Promise<void> {
     for (;;) {
-      const rows = await this.store.claim(this.relayId, BATCH);
+      const rows = await this.store.claim(this.id, BATCH);
       if (rows.length === 0) return;
       // In-process subscribers first, for every row: they need no Redis.
+      // Only this instance's rows: the subscribers of an instance that died
+      // before relaying its rows died with it.
       for (const row of rows) {
-        if (row.deliverLocal && !row.localDone) {
+        if (row.deliverLocal && !row.localDone && row.origin === this.id) {
           await this.local.deliver(row.event);
           await this.store.markLocalDone(row.seq);
         }

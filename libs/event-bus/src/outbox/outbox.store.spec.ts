@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { BusTables } from '../database/bus-tables.js';
 import { createEventEnvelope } from '../envelope/event-envelope.js';
-import { OutboxStore } from './outbox.store.js';
+import { ORPHANED_AFTER_SECONDS, OutboxStore } from './outbox.store.js';
 
 const event = (userId: string) =>
   createEventEnvelope({
@@ -36,9 +36,13 @@ describe('OutboxStore', () => {
 
   it('claims its own service’s rows only, oldest first (services may share a database)', async () => {
     for (const id of ['u1', 'u2']) {
-      await db.transaction((tx) => users.add(tx, event(id), targets));
+      await db.transaction((tx) =>
+        users.add(tx, event(id), targets, 'relay-1'),
+      );
     }
-    await db.transaction((tx) => bookings.add(tx, event('b1'), targets));
+    await db.transaction((tx) =>
+      bookings.add(tx, event('b1'), targets, 'relay-1'),
+    );
 
     const claimed = await users.claim('relay-1', 10);
 
@@ -50,8 +54,29 @@ describe('OutboxStore', () => {
     expect(await bookings.pending()).toBe(1);
   });
 
+  /** Makes every row look written `seconds` ago. */
+  const age = (seconds: number) =>
+    db.execute(sql`
+      update event_outbox
+      set created_at = now() - make_interval(secs => ${seconds})`);
+
+  it('leaves a live instance’s fresh rows to it, and takes them once it seems dead', async () => {
+    await db.transaction((tx) =>
+      users.add(tx, event('u1'), targets, 'relay-1'),
+    );
+
+    expect(await users.claim('relay-2', 10)).toEqual([]);
+    await age(ORPHANED_AFTER_SECONDS + 1);
+    expect(await users.claim('relay-2', 10)).toMatchObject([
+      { origin: 'relay-1' },
+    ]);
+  });
+
   it('lets another relay skip claimed rows until they are released', async () => {
-    await db.transaction((tx) => users.add(tx, event('u1'), targets));
+    await db.transaction((tx) =>
+      users.add(tx, event('u1'), targets, 'relay-1'),
+    );
+    await age(ORPHANED_AFTER_SECONDS + 1);
     const [row] = await users.claim('relay-1', 10);
 
     expect(await users.claim('relay-2', 10)).toEqual([]);
@@ -62,7 +87,7 @@ describe('OutboxStore', () => {
   it('keeps nothing of a transaction that rolled back', async () => {
     await expect(
       db.transaction(async (tx) => {
-        await users.add(tx, event('u1'), targets);
+        await users.add(tx, event('u1'), targets, 'relay-1');
         throw new Error('the write failed');
       }),
     ).rejects.toThrow('the write failed');

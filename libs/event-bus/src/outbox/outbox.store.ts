@@ -8,6 +8,8 @@ import type { EventBusModuleOptions } from '../interfaces/event-bus-options.inte
 
 export interface OutboxRow {
   seq: number;
+  /** The relay of the instance that wrote the row (see `OutboxRelay.id`). */
+  origin: string;
   event: EventEnvelope;
   deliverLocal: boolean;
   deliverRedis: boolean;
@@ -16,6 +18,11 @@ export interface OutboxRow {
 
 /** How long a relay may hold claimed rows before another instance takes them. */
 const CLAIM_SECONDS = 30;
+/**
+ * How old another instance's row must be before this relay takes it: the
+ * instance that wrote it relays it within milliseconds unless it died.
+ */
+export const ORPHANED_AFTER_SECONDS = 5;
 
 /**
  * The transactional outbox: events written in the same database transaction
@@ -37,15 +44,18 @@ export class OutboxStore {
     transaction: BusTransaction,
     event: EventEnvelope,
     targets: { local: boolean; redis: boolean },
+    origin: string,
   ): Promise<void> {
     await transaction.execute(sql`
-      insert into event_outbox (service, event_id, envelope, deliver_local, deliver_redis)
-      values (${this.options.service}, ${event.id}, ${JSON.stringify(event)}, ${targets.local}, ${targets.redis})`);
+      insert into event_outbox (service, origin, event_id, envelope, deliver_local, deliver_redis)
+      values (${this.options.service}, ${origin}, ${event.id}, ${JSON.stringify(event)}, ${targets.local}, ${targets.redis})`);
   }
 
   /**
-   * Claims the oldest undelivered rows for this relay, skipping rows another
-   * relay holds: several instances can relay one outbox safely.
+   * Claims the oldest undelivered rows for this relay: its own instance's,
+   * and those of an instance that seems to have died (older than
+   * `ORPHANED_AFTER_SECONDS`), skipping rows another relay holds. Several
+   * instances can relay one outbox safely.
    */
   async claim(relay: string, limit: number): Promise<OutboxRow[]> {
     const result = await this.database().execute(sql`
@@ -56,14 +66,17 @@ export class OutboxStore {
         select seq from event_outbox
         where service = ${this.options.service}
           and (claimed_until is null or claimed_until < now())
+          and (origin = ${relay}
+            or created_at < now() - make_interval(secs => ${ORPHANED_AFTER_SECONDS}))
         order by seq
         limit ${limit}
         for update skip locked
       )
-      returning seq, envelope, deliver_local, deliver_redis, local_done`);
+      returning seq, origin, envelope, deliver_local, deliver_redis, local_done`);
     return resultRows<Record<string, unknown>>(result)
       .map((row) => ({
         seq: Number(row.seq),
+        origin: String(row.origin),
         event: JSON.parse(String(row.envelope)) as EventEnvelope,
         deliverLocal: Boolean(row.deliver_local),
         deliverRedis: Boolean(row.deliver_redis),
