@@ -1,24 +1,20 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
 import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { BookingRow } from '../database/schema.js';
 import type { BookingStepEvent } from './booking-state-machine.js';
 
 /**
- * The events of booking-service, built from booking rows. With the write's
- * transaction (how the service always calls it), an event goes into the
- * outbox with the write and the bus's relay delivers it after the commit; a
- * failure (which the bus only raises for an invalid payload, i.e. a bug)
- * propagates and rolls both back. Without one it is published at once and a
- * failure is logged rather than turned into a 500.
+ * The events of booking-service, built from booking rows, written into the
+ * outbox in the write's transaction: the bus's relay delivers them after the
+ * commit. A failure (which the bus only raises for an invalid payload, i.e.
+ * a bug) propagates and rolls the write back too.
  */
 @Injectable()
 export class BookingEventsPublisher {
-  private readonly logger = new Logger(BookingEventsPublisher.name);
-
   constructor(private readonly bus: EventBus) {}
 
-  created(booking: BookingRow, transaction?: BusTransaction): Promise<void> {
+  created(booking: BookingRow, transaction: BusTransaction): Promise<void> {
     return this.publish(
       'booking.created',
       {
@@ -40,7 +36,7 @@ export class BookingEventsPublisher {
     type: BookingStepEvent,
     booking: BookingRow,
     previous: BookingRow,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
     return this.publish(
       type,
@@ -62,19 +58,9 @@ export class BookingEventsPublisher {
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
-    if (transaction) {
-      await this.bus.publish(type, data, { transaction });
-      return;
-    }
-    try {
-      await this.bus.publish(type, data);
-    } catch (error) {
-      this.logger.error(
-        `Could not publish ${type}: ${(error as Error).message}`,
-      );
-    }
+    await this.bus.publish(type, data, { transaction });
   }
 }
 

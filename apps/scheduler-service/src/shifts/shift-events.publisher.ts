@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ShiftChanged } from '@app/contracts';
 import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { ShiftRow } from '../database/schema.js';
@@ -23,33 +23,18 @@ export function toShiftChanged(row: ShiftRow): ShiftChanged {
 }
 
 /**
- * The shift events, built from shift rows. With the write's transaction, an
- * event goes into the outbox with the write (and a failure rolls both back);
- * without one it is published at once, and a failure (which the bus only
- * raises for an invalid payload, i.e. a bug) is logged rather than turned
- * into a 500.
+ * The shift events, built from shift rows, written into the outbox in the
+ * write's transaction (a failure, i.e. an invalid payload, rolls both back).
  */
 @Injectable()
 export class ShiftEventsPublisher {
-  private readonly logger = new Logger(ShiftEventsPublisher.name);
-
   constructor(private readonly bus: EventBus) {}
 
   async publish(
     type: ShiftEventType,
     row: ShiftRow,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
-    if (transaction) {
-      await this.bus.publish(type, toShiftChanged(row), { transaction });
-      return;
-    }
-    try {
-      await this.bus.publish(type, toShiftChanged(row));
-    } catch (error) {
-      this.logger.error(
-        `Could not publish ${type} for shift ${row.id}: ${(error as Error).message}`,
-      );
-    }
+    await this.bus.publish(type, toShiftChanged(row), { transaction });
   }
 }

@@ -5,11 +5,10 @@ import type { UserRow } from '../database/schema.js';
 import type { UserChangeSet } from './users.repository.js';
 
 /**
- * The events of user-service, built from user rows. With the write's
- * transaction, an event goes into the outbox with the write (and a failure
- * rolls both back); without one (`auth.login`, which writes nothing) it is
- * published at once, and a failure (which the bus only raises for an
- * invalid payload, i.e. a bug) is logged rather than turned into a 500.
+ * The events of user-service, built from user rows. An event of a write
+ * goes into the outbox in the write's transaction (a failure, i.e. an
+ * invalid payload, rolls both back). `auth.login` writes nothing: it is
+ * published at once, and a failure is logged rather than turned into a 500.
  */
 @Injectable()
 export class UserEventsPublisher {
@@ -20,7 +19,7 @@ export class UserEventsPublisher {
   registered(
     user: UserRow,
     verificationToken: string,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
     return this.publish(
       'user.registered',
@@ -36,7 +35,7 @@ export class UserEventsPublisher {
     );
   }
 
-  verified(user: UserRow, transaction?: BusTransaction): Promise<void> {
+  verified(user: UserRow, transaction: BusTransaction): Promise<void> {
     return this.publish(
       'user.verified',
       {
@@ -52,7 +51,7 @@ export class UserEventsPublisher {
   updated(
     userId: string,
     changes: UserChangeSet,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
     return this.publish(
       'user.updated',
@@ -61,7 +60,7 @@ export class UserEventsPublisher {
     );
   }
 
-  deleted(user: UserRow, transaction?: BusTransaction): Promise<void> {
+  deleted(user: UserRow, transaction: BusTransaction): Promise<void> {
     return this.publish(
       'user.deleted',
       {
@@ -73,32 +72,27 @@ export class UserEventsPublisher {
     );
   }
 
-  login(user: UserRow): Promise<void> {
-    return this.publish('auth.login', {
-      userId: user.id,
-      email: user.email,
-      role: user.role,
-      timestamp: now(),
-    });
+  async login(user: UserRow): Promise<void> {
+    try {
+      await this.bus.publish('auth.login', {
+        userId: user.id,
+        email: user.email,
+        role: user.role,
+        timestamp: now(),
+      });
+    } catch (error) {
+      this.logger.error(
+        `Could not publish auth.login: ${(error as Error).message}`,
+      );
+    }
   }
 
   private async publish<TType extends EventType>(
     type: TType,
     data: EventPayload<TType>,
-    transaction?: BusTransaction,
+    transaction: BusTransaction,
   ): Promise<void> {
-    if (transaction) {
-      await this.bus.publish(type, data, { transaction });
-      return;
-    }
-    try {
-      await this.bus.publish(type, data);
-    } catch (error) {
-      // Never the payload: user.registered carries the one-time token.
-      this.logger.error(
-        `Could not publish ${type}: ${(error as Error).message}`,
-      );
-    }
+    await this.bus.publish(type, data, { transaction });
   }
 }
 
