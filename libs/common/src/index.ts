@@ -23,3 +23,4 @@ export * from './redis/redis.health.js';
 export * from './utils/with-timeout.js';
 export * from './http/start-service.js';
 export * from './database/unique-violation.js';
+export * from './jobs/logged-worker-host.js';

@@ -25,10 +25,4 @@ export const EMAIL_MESSAGES = {
     jobId: string | undefined,
   ) =>
     `E-mail ${template} to ${to} was already ${status}; nothing sent (job ${jobId})`,
-  attemptFailed: (
-    jobId: string | undefined,
-    attempt: number,
-    attempts: number,
-    reason: string,
-  ) => `E-mail job ${jobId} failed (attempt ${attempt}/${attempts}): ${reason}`,
 } as const;

@@ -1,5 +1,6 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { LoggedWorkerHost } from '@app/common';
 import type { EmailNotificationJob } from '@app/contracts';
 import { runWithCorrelation } from '@app/event-bus';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -31,12 +32,9 @@ export interface EmailJobResult {
  * with its reason and a `failed` row says so.
  */
 @Processor(EMAIL_QUEUE, { concurrency: EMAIL_WORKER_CONCURRENCY })
-export class EmailWorker
-  extends WorkerHost
-  implements BeforeApplicationShutdown
-{
-  private readonly logger = new Logger(EmailWorker.name);
-  private lastWorkerError?: string;
+export class EmailWorker extends LoggedWorkerHost {
+  protected readonly logger = new Logger(EmailWorker.name);
+  protected readonly jobLabel = 'E-mail job';
 
   constructor(
     private readonly notifications: NotificationsRepository,
@@ -128,37 +126,6 @@ export class EmailWorker
     return stored
       ? { status, notificationId: stored.id }
       : { status, duplicate: true };
-  }
-
-  /** Every failed attempt, with its reason; the last one leaves the job failed. */
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    if (!job) return;
-    this.logger.warn(
-      EMAIL_MESSAGES.attemptFailed(
-        job.id,
-        job.attemptsMade,
-        job.opts.attempts ?? 1,
-        error.message,
-      ),
-    );
-  }
-
-  /** Redis outages repeat the same error on every reconnect: say it once. */
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    if (error.message === this.lastWorkerError) return;
-    this.lastWorkerError = error.message;
-    this.logger.warn(`Worker of ${EMAIL_QUEUE}: ${error.message}`);
-  }
-
-  /**
-   * Lets in-flight e-mails finish before `onApplicationShutdown` closes the
-   * database and the SMTP transport they need. BullModule closes the worker
-   * again later, which is then a no-op.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
   }
 }
 

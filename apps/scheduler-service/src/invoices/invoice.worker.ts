@@ -1,5 +1,6 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { LoggedWorkerHost } from '@app/common';
 import { runWithCorrelation } from '@app/event-bus';
 import type { Job } from 'bullmq';
 import {
@@ -11,7 +12,6 @@ import {
   type InvoiceJobResult,
 } from './invoice-generator.js';
 import { parseInvoiceJob } from './invoice-job.validation.js';
-import { INVOICES_MESSAGES } from './invoices.messages.js';
 
 /**
  * The `invoice-generation` worker: validates the job (invalid data fails at
@@ -20,12 +20,9 @@ import { INVOICES_MESSAGES } from './invoices.messages.js';
  * the last attempt the job stays failed with its reason.
  */
 @Processor(INVOICE_QUEUE, { concurrency: INVOICE_WORKER_CONCURRENCY })
-export class InvoiceWorker
-  extends WorkerHost
-  implements BeforeApplicationShutdown
-{
-  private readonly logger = new Logger(InvoiceWorker.name);
-  private lastWorkerError?: string;
+export class InvoiceWorker extends LoggedWorkerHost {
+  protected readonly logger = new Logger(InvoiceWorker.name);
+  protected readonly jobLabel = 'Invoice job';
 
   constructor(private readonly generator: InvoiceGenerator) {
     super();
@@ -35,36 +32,6 @@ export class InvoiceWorker
     return runWithCorrelation({ correlationId: correlationOf(job) }, () =>
       this.generator.generate(parseInvoiceJob(job.data), job.id),
     );
-  }
-
-  /** Every failed attempt, with its reason; the last one leaves the job failed. */
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    if (!job) return;
-    this.logger.warn(
-      INVOICES_MESSAGES.attemptFailed(
-        job.id,
-        job.attemptsMade,
-        job.opts.attempts ?? 1,
-        error.message,
-      ),
-    );
-  }
-
-  /** Redis outages repeat the same error on every reconnect: say it once. */
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    if (error.message === this.lastWorkerError) return;
-    this.lastWorkerError = error.message;
-    this.logger.warn(`Worker of ${INVOICE_QUEUE}: ${error.message}`);
-  }
-
-  /**
-   * Lets in-flight invoices finish before `onApplicationShutdown` closes the
-   * database they need. BullModule closes the worker again later (a no-op).
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
   }
 }
 

@@ -19,13 +19,6 @@ export const INVOICES_MESSAGES = {
     `Invoice ${invoiceId} for shift ${shiftId}: ${amount} ${currency} (job ${jobId})`,
   duplicate: (invoiceId: string, shiftId: string, jobId: string | undefined) =>
     `Shift ${shiftId} already has invoice ${invoiceId}; nothing generated (job ${jobId})`,
-  attemptFailed: (
-    jobId: string | undefined,
-    attempt: number,
-    attempts: number,
-    reason: string,
-  ) =>
-    `Invoice job ${jobId} failed (attempt ${attempt}/${attempts}): ${reason}`,
   notFound: (id: string) => `Invoice ${id} not found`,
   invalidId: 'id must be a UUID',
   listNeedsShift:
