@@ -3,3 +3,4 @@ export * from './http.js';
 export * from './redis-server.js';
 export * from './wait-for.js';
 export * from './postgres.js';
+export * from './in-process-service.js';

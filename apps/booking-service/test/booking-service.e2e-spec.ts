@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Test } from '@nestjs/testing';
-import { configureHttpApp } from '@app/common';
 import type { UserRole } from '@app/contracts';
-import { connectEventBus, EventBus, type EventEnvelope } from '@app/event-bus';
+import { EventBus, type EventEnvelope } from '@app/event-bus';
 import request from 'supertest';
 import {
   startRedisServer,
+  startServiceInProcess,
   waitFor,
+  type InProcessService,
   type RedisServer,
 } from '../../../test/support/index.js';
 
@@ -29,10 +25,6 @@ const BOOKING_EVENTS = [
   'booking.cancelled',
 ] as const;
 
-// jest.config.ts sets testTimeout on the e2e project, but Jest reads that
-// option only globally; PGlite and Redis start-up need more than 5 s.
-jest.setTimeout(60_000);
-
 interface Caller {
   id: string;
   token: string;
@@ -40,7 +32,7 @@ interface Caller {
 
 describe('booking-service (e2e)', () => {
   let redis: RedisServer;
-  let dataDir: string;
+  let service: InProcessService;
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   const events: Captured[] = [];
@@ -103,38 +95,29 @@ describe('booking-service (e2e)', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    dataDir = mkdtempSync(join(tmpdir(), 'booking-service-e2e-'));
-    Object.assign(process.env, {
-      EVENT_BUS_REDIS_URL: redis.url,
-      CACHE_REDIS_URL: redis.url,
-      JWT_SECRET: 'booking-service-e2e-secret',
-      DATA_DIR: dataDir,
+    service = await startServiceInProcess({
+      env: {
+        EVENT_BUS_REDIS_URL: redis.url,
+        CACHE_REDIS_URL: redis.url,
+        JWT_SECRET: 'booking-service-e2e-secret',
+      },
+      loadModule: async () =>
+        (await import('../src/booking-service.module.js')).BookingServiceModule,
+      beforeStart: (started) => {
+        const bus = started.get(EventBus);
+        for (const type of BOOKING_EVENTS) {
+          bus.subscribe(type, (event) => void events.push(event as Captured));
+        }
+      },
     });
-    delete process.env.DATABASE_URL;
-    // ConfigModule validates the environment when the module is imported,
-    // so the import waits until the variables above are set.
-    const { BookingServiceModule } =
-      await import('../src/booking-service.module.js');
-    const moduleRef = await Test.createTestingModule({
-      imports: [BookingServiceModule],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    configureHttpApp(app);
-    connectEventBus(app);
-    const bus = app.get(EventBus);
-    for (const type of BOOKING_EVENTS) {
-      bus.subscribe(type, (event) => void events.push(event as Captured));
-    }
-    await app.startAllMicroservices();
-    await app.init();
+    app = service.app;
     http = request(app.getHttpServer());
     admin = user('admin');
   });
 
   afterAll(async () => {
-    await app?.close();
+    await service?.close();
     await redis?.kill();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('reports the bus, the cache Redis and the database healthy', async () => {

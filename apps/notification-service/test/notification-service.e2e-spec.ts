@@ -1,47 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { configureHttpApp } from '@app/common';
 import type { EmailNotificationJob, EventPayload } from '@app/contracts';
-import {
-  connectEventBus,
-  EventBus,
-  EventBusStats,
-  type EventEnvelope,
-} from '@app/event-bus';
+import { EventBus, EventBusStats, type EventEnvelope } from '@app/event-bus';
 import {
   startRedisServer,
+  startServiceInProcess,
   waitFor,
+  type InProcessService,
   type RedisServer,
 } from '../../../test/support/index.js';
 
 const QUEUE = 'email-notifications';
-/**
- * Jest applies `testTimeout` only from the global config, not from the e2e
- * project's, so the slow hooks and tests say theirs here.
- */
-const SLOW_MS = 60_000;
-
-/** Variables this test sets; anything else from the shell stays out. */
-const ENV_KEYS = [
-  'EVENT_BUS_REDIS_URL',
-  'CACHE_REDIS_URL',
-  'REDIS_URL',
-  'JWT_SECRET',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'SMTP_URL',
-  'SERVICE_NAME',
-] as const;
-
 interface NotificationItem {
   id: string;
   to: string;
@@ -72,8 +46,7 @@ describe('notification-service (e2e)', () => {
   let bus: EventBus;
   let queue: Queue<EmailNotificationJob>;
   let adminToken: string;
-  let dataDir: string;
-  const savedEnv: Record<string, string | undefined> = {};
+  let service: InProcessService;
 
   const tokenFor = (role: 'admin' | 'customer' | 'worker', email: string) =>
     app.get(JwtService).sign({ sub: randomUUID(), role, email });
@@ -105,61 +78,30 @@ describe('notification-service (e2e)', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     probe = new Redis(redis.url);
-    dataDir = mkdtempSync(join(tmpdir(), 'e2e-notification-service-'));
-    for (const key of ENV_KEYS) {
-      savedEnv[key] = process.env[key];
-      delete process.env[key];
-    }
-    Object.assign(process.env, {
-      EVENT_BUS_REDIS_URL: redis.url,
-      JWT_SECRET: 'notification-e2e-secret',
-      DATA_DIR: dataDir,
+    service = await startServiceInProcess({
+      env: {
+        EVENT_BUS_REDIS_URL: redis.url,
+        JWT_SECRET: 'notification-e2e-secret',
+      },
+      loadModule: async () =>
+        (await import('../src/notification-service.module.js'))
+          .NotificationServiceModule,
+      consumes: {
+        group: 'notification-service',
+        types: ['user.registered', 'user.verified'],
+      },
     });
-
-    // ConfigModule validates the environment when the module is imported,
-    // so the module is imported only once the environment is set.
-    const { NotificationServiceModule } =
-      await import('../src/notification-service.module.js');
-    const moduleRef = await Test.createTestingModule({
-      imports: [NotificationServiceModule],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    configureHttpApp(app);
-    connectEventBus(app);
-    await app.startAllMicroservices();
-    await app.init();
-
+    app = service.app;
     bus = app.get(EventBus);
     queue = app.get<Queue<EmailNotificationJob>>(getQueueToken(QUEUE));
     adminToken = tokenFor('admin', 'admin@example.com');
-
-    // Durable delivery: the service's consumer group exists on each stream.
-    await waitFor(
-      async () => {
-        for (const type of ['user.registered', 'user.verified']) {
-          const groups = (await probe
-            .xinfo('GROUPS', `eventbus:stream:${type}`)
-            .catch(() => [])) as unknown[][];
-          if (!groups.some((group) => group.includes('notification-service'))) {
-            return false;
-          }
-        }
-        return true;
-      },
-      { message: 'notification-service consumer groups on user events' },
-    );
-  }, SLOW_MS);
+  });
 
   afterAll(async () => {
-    await app?.close();
+    await service?.close();
     await probe?.quit();
     await redis?.kill();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    for (const key of ENV_KEYS) {
-      if (savedEnv[key] === undefined) delete process.env[key];
-      else process.env[key] = savedEnv[key];
-    }
-  }, SLOW_MS);
+  });
 
   it('is healthy: bus, cache, database and queue', async () => {
     const response = await request(app.getHttpServer())
@@ -176,232 +118,209 @@ describe('notification-service (e2e)', () => {
     );
   });
 
-  it(
-    'records the verification e-mail of user.registered, once per event',
-    async () => {
-      const user = registered();
-      const { event } = await bus.publish('user.registered', user, {
-        redisOnly: true,
-        correlationId: 'corr-notification-e2e',
-      });
-      const jobId = `email-${event.id}-verify-email`;
+  it('records the verification e-mail of user.registered, once per event', async () => {
+    const user = registered();
+    const { event } = await bus.publish('user.registered', user, {
+      redisOnly: true,
+      correlationId: 'corr-notification-e2e',
+    });
+    const jobId = `email-${event.id}-verify-email`;
 
-      const mail = await waitFor(
-        async () =>
-          (await itemsFor(user.email)).find(
-            (n) => n.template === 'verify-email',
-          ),
-        { timeoutMs: 30_000, message: 'verify-email recorded' },
-      );
-      expect(mail).toMatchObject({
-        to: user.email,
-        template: 'verify-email',
-        subject: 'Verify your e-mail address',
-        status: 'recorded',
-        eventId: event.id,
-      });
-      expect(mail.body).toContain(user.verificationToken);
-      expect(mail.body).toContain('POST /users/verify');
-      expect(mail.body).toContain(`{"token": "${user.verificationToken}"}`);
-      expect(new Date(mail.createdAt).toISOString()).toBe(mail.createdAt);
+    const mail = await waitFor(
+      async () =>
+        (await itemsFor(user.email)).find((n) => n.template === 'verify-email'),
+      { timeoutMs: 30_000, message: 'verify-email recorded' },
+    );
+    expect(mail).toMatchObject({
+      to: user.email,
+      template: 'verify-email',
+      subject: 'Verify your e-mail address',
+      status: 'recorded',
+      eventId: event.id,
+    });
+    expect(mail.body).toContain(user.verificationToken);
+    expect(mail.body).toContain('POST /users/verify');
+    expect(mail.body).toContain(`{"token": "${user.verificationToken}"}`);
+    expect(new Date(mail.createdAt).toISOString()).toBe(mail.createdAt);
 
-      // The job carried the event's correlation id.
-      const job = await queue.getJob(jobId);
-      expect(job?.data).toMatchObject({
-        to: user.email,
-        template: 'verify-email',
-        eventId: event.id,
-        correlationId: 'corr-notification-e2e',
-      });
-      await waitFor(async () => (await job!.getState()) === 'completed');
+    // The job carried the event's correlation id.
+    const job = await queue.getJob(jobId);
+    expect(job?.data).toMatchObject({
+      to: user.email,
+      template: 'verify-email',
+      eventId: event.id,
+      correlationId: 'corr-notification-e2e',
+    });
+    await waitFor(async () => (await job!.getState()) === 'completed');
 
-      // The same event delivered twice more: the group's inbox drops both.
-      const before = duplicates('user.registered');
-      await sendRaw(event);
-      await sendRaw(event);
-      await waitFor(() => duplicates('user.registered') >= before + 2, {
-        message: 'both redeliveries dropped as duplicates',
-      });
-      expect(
-        await queue.getJobCountByTypes('waiting', 'active', 'delayed'),
-      ).toBe(0);
-      expect(await itemsFor(user.email)).toHaveLength(1);
+    // The same event delivered twice more: the group's inbox drops both.
+    const before = duplicates('user.registered');
+    await sendRaw(event);
+    await sendRaw(event);
+    await waitFor(() => duplicates('user.registered') >= before + 2, {
+      message: 'both redeliveries dropped as duplicates',
+    });
+    expect(await queue.getJobCountByTypes('waiting', 'active', 'delayed')).toBe(
+      0,
+    );
+    expect(await itemsFor(user.email)).toHaveLength(1);
 
-      // The same job run again (e.g. retried by hand after it completed): the
-      // stored e-mail (unique event and template) stops it adding a row.
-      const data = (await queue.getJob(jobId))!.data;
-      await (await queue.getJob(jobId))!.remove();
-      await queue.add('verify-email', data, { jobId });
-      const rerun = await waitFor(
-        async () => {
-          const again = await queue.getJob(jobId);
-          const done = again && (await again.getState()) === 'completed';
-          return done ? again : undefined;
-        },
-        { message: 'the job run again completed' },
-      );
-      expect(rerun.returnvalue).toMatchObject({ duplicate: true });
-      expect(await itemsFor(user.email)).toHaveLength(1);
-    },
-    SLOW_MS,
-  );
+    // The same job run again (e.g. retried by hand after it completed): the
+    // stored e-mail (unique event and template) stops it adding a row.
+    const data = (await queue.getJob(jobId))!.data;
+    await (await queue.getJob(jobId))!.remove();
+    await queue.add('verify-email', data, { jobId });
+    const rerun = await waitFor(
+      async () => {
+        const again = await queue.getJob(jobId);
+        const done = again && (await again.getState()) === 'completed';
+        return done ? again : undefined;
+      },
+      { message: 'the job run again completed' },
+    );
+    expect(rerun.returnvalue).toMatchObject({ duplicate: true });
+    expect(await itemsFor(user.email)).toHaveLength(1);
+  });
 
-  it(
-    'records the welcome e-mail of user.verified',
-    async () => {
-      const email = `grace-${randomUUID()}@example.com`;
-      await bus.publish(
-        'user.verified',
-        {
-          userId: randomUUID(),
-          email,
-          name: 'Grace',
-          timestamp: new Date().toISOString(),
-        },
-        { redisOnly: true },
-      );
-
-      const mail = await waitFor(
-        async () =>
-          (await itemsFor(email)).find((n) => n.template === 'welcome'),
-        { timeoutMs: 30_000, message: 'welcome recorded' },
-      );
-      expect(mail).toMatchObject({
-        subject: 'Welcome, Grace',
-        status: 'recorded',
-      });
-    },
-    SLOW_MS,
-  );
-
-  it(
-    'fails a job with invalid data at once, with a clear reason and no row',
-    async () => {
-      const { hostname, port } = new URL(redis.url);
-      const producer = new Queue(QUEUE, {
-        connection: { host: hostname, port: Number(port) },
-      });
-      try {
-        const to = `broken-${randomUUID()}@example.com`;
-        const badTemplate = await producer.add(
-          'broken',
-          { to, template: 'newsletter', variables: {}, eventId: randomUUID() },
-          { attempts: 5 },
-        );
-        const missingToken = await producer.add(
-          'broken',
-          {
-            to,
-            template: 'verify-email',
-            variables: { name: 'X' },
-            eventId: randomUUID(),
-          },
-          { attempts: 5 },
-        );
-
-        for (const [job, reason] of [
-          [
-            badTemplate,
-            /Invalid email-notifications job data: template must be one of/,
-          ],
-          [missingToken, /"verify-email" needs the variables: token/],
-        ] as const) {
-          await waitFor(async () => (await job.getState()) === 'failed', {
-            message: `job ${job.id} failed`,
-          });
-          const failed = (await producer.getJob(job.id!))!;
-          expect(failed.failedReason).toMatch(reason);
-          expect(failed.attemptsMade).toBe(1); // not retried
-        }
-        expect(await itemsFor(to)).toEqual([]);
-      } finally {
-        await producer.close();
-      }
-    },
-    SLOW_MS,
-  );
-
-  it(
-    'e-mails booking status changes to the customer known from user events',
-    async () => {
-      const customer = registered({ name: 'Grace' });
-      await bus.publish('user.registered', customer, { redisOnly: true });
-      await waitFor(async () => (await itemsFor(customer.email)).length === 1, {
-        timeoutMs: 30_000,
-        message: 'the customer is known',
-      });
-      const booking = {
-        bookingId: randomUUID(),
-        customerId: customer.userId,
-        workerId: randomUUID(),
-        startsAt: '2026-03-01T09:00:00.000Z',
-        endsAt: '2026-03-01T12:00:00.000Z',
+  it('records the welcome e-mail of user.verified', async () => {
+    const email = `grace-${randomUUID()}@example.com`;
+    await bus.publish(
+      'user.verified',
+      {
+        userId: randomUUID(),
+        email,
+        name: 'Grace',
         timestamp: new Date().toISOString(),
-      };
+      },
+      { redisOnly: true },
+    );
 
-      await bus.publish(
-        'booking.confirmed',
-        { ...booking, status: 'confirmed', previousStatus: 'assigned' },
-        { redisOnly: true },
+    const mail = await waitFor(
+      async () => (await itemsFor(email)).find((n) => n.template === 'welcome'),
+      { timeoutMs: 30_000, message: 'welcome recorded' },
+    );
+    expect(mail).toMatchObject({
+      subject: 'Welcome, Grace',
+      status: 'recorded',
+    });
+  });
+
+  it('fails a job with invalid data at once, with a clear reason and no row', async () => {
+    const { hostname, port } = new URL(redis.url);
+    const producer = new Queue(QUEUE, {
+      connection: { host: hostname, port: Number(port) },
+    });
+    try {
+      const to = `broken-${randomUUID()}@example.com`;
+      const badTemplate = await producer.add(
+        'broken',
+        { to, template: 'newsletter', variables: {}, eventId: randomUUID() },
+        { attempts: 5 },
       );
-      await bus.publish(
-        'booking.cancelled',
+      const missingToken = await producer.add(
+        'broken',
         {
-          ...booking,
-          status: 'cancelled',
-          previousStatus: 'confirmed',
-          reason: 'customer deleted',
+          to,
+          template: 'verify-email',
+          variables: { name: 'X' },
+          eventId: randomUUID(),
         },
-        { redisOnly: true },
+        { attempts: 5 },
       );
 
-      const mails = await waitFor(
-        async () => {
-          const items = (await itemsFor(customer.email)).filter(
-            (n) => n.template === 'booking-status',
-          );
-          return items.length === 2 && items;
-        },
-        { timeoutMs: 30_000, message: 'two booking-status e-mails' },
-      );
-      const subjects = mails.map((mail) => mail.subject).sort();
-      expect(subjects).toEqual([
-        'Your booking has been cancelled',
-        'Your booking is confirmed',
-      ]);
-      expect(
-        mails.find((m) => m.subject.includes('cancelled'))?.body,
-      ).toContain('Reason: customer deleted');
-    },
-    SLOW_MS,
-  );
+      for (const [job, reason] of [
+        [
+          badTemplate,
+          /Invalid email-notifications job data: template must be one of/,
+        ],
+        [missingToken, /"verify-email" needs the variables: token/],
+      ] as const) {
+        await waitFor(async () => (await job.getState()) === 'failed', {
+          message: `job ${job.id} failed`,
+        });
+        const failed = (await producer.getJob(job.id!))!;
+        expect(failed.failedReason).toMatch(reason);
+        expect(failed.attemptsMade).toBe(1); // not retried
+      }
+      expect(await itemsFor(to)).toEqual([]);
+    } finally {
+      await producer.close();
+    }
+  });
 
-  it(
-    'e-mails a generated invoice to the client, amount in minor units',
-    async () => {
-      const clientEmail = `client-${randomUUID()}@example.com`;
-      await bus.publish(
-        'invoice.generated',
-        {
-          invoiceId: randomUUID(),
-          shiftId: randomUUID(),
-          clientEmail,
-          organizationId: 'default',
-          amount: 6250,
-          currency: 'USD',
-        },
-        { redisOnly: true },
-      );
+  it('e-mails booking status changes to the customer known from user events', async () => {
+    const customer = registered({ name: 'Grace' });
+    await bus.publish('user.registered', customer, { redisOnly: true });
+    await waitFor(async () => (await itemsFor(customer.email)).length === 1, {
+      timeoutMs: 30_000,
+      message: 'the customer is known',
+    });
+    const booking = {
+      bookingId: randomUUID(),
+      customerId: customer.userId,
+      workerId: randomUUID(),
+      startsAt: '2026-03-01T09:00:00.000Z',
+      endsAt: '2026-03-01T12:00:00.000Z',
+      timestamp: new Date().toISOString(),
+    };
 
-      const mail = await waitFor(
-        async () =>
-          (await itemsFor(clientEmail)).find((n) => n.template === 'invoice'),
-        { timeoutMs: 30_000, message: 'the invoice e-mail' },
-      );
-      expect(mail.body).toContain('Amount due: 62.50 USD');
-    },
-    SLOW_MS,
-  );
+    await bus.publish(
+      'booking.confirmed',
+      { ...booking, status: 'confirmed', previousStatus: 'assigned' },
+      { redisOnly: true },
+    );
+    await bus.publish(
+      'booking.cancelled',
+      {
+        ...booking,
+        status: 'cancelled',
+        previousStatus: 'confirmed',
+        reason: 'customer deleted',
+      },
+      { redisOnly: true },
+    );
+
+    const mails = await waitFor(
+      async () => {
+        const items = (await itemsFor(customer.email)).filter(
+          (n) => n.template === 'booking-status',
+        );
+        return items.length === 2 && items;
+      },
+      { timeoutMs: 30_000, message: 'two booking-status e-mails' },
+    );
+    const subjects = mails.map((mail) => mail.subject).sort();
+    expect(subjects).toEqual([
+      'Your booking has been cancelled',
+      'Your booking is confirmed',
+    ]);
+    expect(mails.find((m) => m.subject.includes('cancelled'))?.body).toContain(
+      'Reason: customer deleted',
+    );
+  });
+
+  it('e-mails a generated invoice to the client, amount in minor units', async () => {
+    const clientEmail = `client-${randomUUID()}@example.com`;
+    await bus.publish(
+      'invoice.generated',
+      {
+        invoiceId: randomUUID(),
+        shiftId: randomUUID(),
+        clientEmail,
+        organizationId: 'default',
+        amount: 6250,
+        currency: 'USD',
+      },
+      { redisOnly: true },
+    );
+
+    const mail = await waitFor(
+      async () =>
+        (await itemsFor(clientEmail)).find((n) => n.template === 'invoice'),
+      { timeoutMs: 30_000, message: 'the invoice e-mail' },
+    );
+    expect(mail.body).toContain('Amount due: 62.50 USD');
+  });
 
   it('dead-letters garbage on a bus stream and keeps serving', async () => {
     const before = app.get(EventBusStats).snapshot().totals.rejected;

@@ -1,44 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { configureHttpApp } from '@app/common';
 import type { InvoiceGenerated, ShiftChanged } from '@app/contracts';
 import {
-  connectEventBus,
   EventBus,
   EventBusStats,
+  OutboxStore,
+  streamKey,
   type EventEnvelope,
 } from '@app/event-bus';
 import {
   startRedisServer,
+  startServiceInProcess,
   waitFor,
+  type InProcessService,
   type RedisServer,
 } from '../../../test/support/index.js';
 
 const QUEUE = 'invoice-generation';
-/** Jest applies `testTimeout` only from the global config: say it here. */
-const SLOW_MS = 60_000;
-
-const ENV_KEYS = [
-  'EVENT_BUS_REDIS_URL',
-  'CACHE_REDIS_URL',
-  'REDIS_URL',
-  'JWT_SECRET',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'SERVICE_NAME',
-  'DEFAULT_ORGANIZATION_ID',
-  'DEFAULT_HOURLY_RATE',
-] as const;
-
 interface Shift {
   id: string;
   workerId: string;
@@ -73,7 +56,7 @@ describe('scheduler-service (e2e)', () => {
   let bus: EventBus;
   let queue: Queue;
   let adminToken: string;
-  let dataDir: string;
+  let service: InProcessService;
   const invoiceEvents: EventEnvelope<InvoiceGenerated>[] = [];
   /** shift.created/updated and organization.updated, as subscribers get them. */
   const otherEvents: EventEnvelope<{
@@ -81,7 +64,6 @@ describe('scheduler-service (e2e)', () => {
     organizationId?: string;
     hourlyRate?: number;
   }>[] = [];
-  const savedEnv: Record<string, string | undefined> = {};
 
   const tokenFor = (
     role: 'admin' | 'customer' | 'worker',
@@ -139,29 +121,25 @@ describe('scheduler-service (e2e)', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     probe = new Redis(redis.url);
-    dataDir = mkdtempSync(join(tmpdir(), 'e2e-scheduler-service-'));
-    for (const key of ENV_KEYS) {
-      savedEnv[key] = process.env[key];
-      delete process.env[key];
-    }
-    Object.assign(process.env, {
-      EVENT_BUS_REDIS_URL: redis.url,
-      JWT_SECRET: 'scheduler-e2e-secret',
-      DATA_DIR: dataDir,
+    service = await startServiceInProcess({
+      env: {
+        EVENT_BUS_REDIS_URL: redis.url,
+        JWT_SECRET: 'scheduler-e2e-secret',
+      },
+      loadModule: async () =>
+        (await import('../src/scheduler-service.module.js'))
+          .SchedulerServiceModule,
+      consumes: {
+        group: 'scheduler-service',
+        types: [
+          'booking.confirmed',
+          'user.registered',
+          'organization.updated',
+          'shift.completed',
+        ],
+      },
     });
-
-    // ConfigModule validates the environment when the module is imported.
-    const { SchedulerServiceModule } =
-      await import('../src/scheduler-service.module.js');
-    const moduleRef = await Test.createTestingModule({
-      imports: [SchedulerServiceModule],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    configureHttpApp(app);
-    connectEventBus(app);
-    await app.startAllMicroservices();
-    await app.init();
-
+    app = service.app;
     bus = app.get(EventBus);
     queue = app.get<Queue>(getQueueToken(QUEUE));
     adminToken = tokenFor('admin');
@@ -178,40 +156,13 @@ describe('scheduler-service (e2e)', () => {
         otherEvents.push(event);
       });
     }
-
-    // Durable delivery: the service's consumer group exists on each stream.
-    const streams = [
-      'booking.confirmed',
-      'user.registered',
-      'organization.updated',
-      'shift.completed',
-    ].map((type) => `eventbus:stream:${type}`);
-    await waitFor(
-      async () => {
-        for (const stream of streams) {
-          const groups = (await probe
-            .xinfo('GROUPS', stream)
-            .catch(() => [])) as unknown[][];
-          if (!groups.some((group) => group.includes('scheduler-service'))) {
-            return false;
-          }
-        }
-        return true;
-      },
-      { message: 'scheduler-service consumer groups on its streams' },
-    );
-  }, SLOW_MS);
+  });
 
   afterAll(async () => {
-    await app?.close();
+    await service?.close();
     await probe?.quit();
     await redis?.kill();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    for (const key of ENV_KEYS) {
-      if (savedEnv[key] === undefined) delete process.env[key];
-      else process.env[key] = savedEnv[key];
-    }
-  }, SLOW_MS);
+  });
 
   it('is healthy: bus, cache, database and queue', async () => {
     const response = await http().get('/health').expect(200);
@@ -239,320 +190,296 @@ describe('scheduler-service (e2e)', () => {
     });
   });
 
-  it(
-    'completes a shift into one timesheet entry, one invoice and one invoice.generated',
-    async () => {
-      const workerId = randomUUID();
-      const workerToken = tokenFor('worker', workerId);
-      const shift = await createShift({ workerId });
-      expect(shift).toMatchObject({
-        workerId,
-        clientEmail: 'client@example.com',
-        status: 'scheduled',
-        bookingId: null,
-        completedAt: null,
-      });
+  it('completes a shift into one timesheet entry, one invoice and one invoice.generated', async () => {
+    const workerId = randomUUID();
+    const workerToken = tokenFor('worker', workerId);
+    const shift = await createShift({ workerId });
+    expect(shift).toMatchObject({
+      workerId,
+      clientEmail: 'client@example.com',
+      status: 'scheduled',
+      bookingId: null,
+      completedAt: null,
+    });
 
-      const completed = await http()
-        .post(`/shifts/${shift.id}/complete`)
-        .set(auth(workerToken))
-        .set('x-correlation-id', 'corr-scheduler-e2e')
-        .expect(200);
-      expect(completed.body).toMatchObject({ status: 'completed' });
-      expect(completed.body.completedAt).toEqual(expect.any(String));
+    const completed = await http()
+      .post(`/shifts/${shift.id}/complete`)
+      .set(auth(workerToken))
+      .set('x-correlation-id', 'corr-scheduler-e2e')
+      .expect(200);
+    expect(completed.body).toMatchObject({ status: 'completed' });
+    expect(completed.body.completedAt).toEqual(expect.any(String));
 
-      const invoice = await invoiceOf(shift.id);
-      expect(invoice).toMatchObject({
-        shiftId: shift.id,
-        clientEmail: 'client@example.com',
-        organizationId: 'default',
-        minutes: 150,
-        hourlyRate: 2500,
-        amount: 6250,
-        currency: 'USD',
-      });
+    const invoice = await invoiceOf(shift.id);
+    expect(invoice).toMatchObject({
+      shiftId: shift.id,
+      clientEmail: 'client@example.com',
+      organizationId: 'default',
+      minutes: 150,
+      hourlyRate: 2500,
+      amount: 6250,
+      currency: 'USD',
+    });
 
-      const event = await waitFor(
-        () => invoiceEvents.find((e) => e.data.shiftId === shift.id),
-        { message: 'invoice.generated' },
-      );
-      expect(event.data).toEqual({
-        invoiceId: invoice.id,
-        shiftId: shift.id,
-        clientEmail: 'client@example.com',
-        organizationId: 'default',
-        amount: 6250,
-        currency: 'USD',
-      });
-      expect(event.correlationid).toBe('corr-scheduler-e2e');
+    const event = await waitFor(
+      () => invoiceEvents.find((e) => e.data.shiftId === shift.id),
+      { message: 'invoice.generated' },
+    );
+    expect(event.data).toEqual({
+      invoiceId: invoice.id,
+      shiftId: shift.id,
+      clientEmail: 'client@example.com',
+      organizationId: 'default',
+      amount: 6250,
+      currency: 'USD',
+    });
+    expect(event.correlationid).toBe('corr-scheduler-e2e');
 
-      const job = (await queue.getJob(`invoice-${shift.id}`))!;
-      expect(job.data).toMatchObject({
-        shiftId: shift.id,
-        clientEmail: 'client@example.com',
-        organizationId: 'default',
-        correlationId: 'corr-scheduler-e2e',
-      });
-      await waitFor(async () => (await job.getState()) === 'completed');
+    const job = (await queue.getJob(`invoice-${shift.id}`))!;
+    expect(job.data).toMatchObject({
+      shiftId: shift.id,
+      clientEmail: 'client@example.com',
+      organizationId: 'default',
+      correlationId: 'corr-scheduler-e2e',
+    });
+    await waitFor(async () => (await job.getState()) === 'completed');
 
-      const timesheet = await http()
-        .get('/timesheets')
-        .query({ workerId })
-        .set(auth(workerToken))
-        .expect(200);
-      expect(timesheet.body.items).toEqual([
-        expect.objectContaining({ shiftId: shift.id, workerId, minutes: 150 }),
-      ]);
+    const timesheet = await http()
+      .get('/timesheets')
+      .query({ workerId })
+      .set(auth(workerToken))
+      .expect(200);
+    expect(timesheet.body.items).toEqual([
+      expect.objectContaining({ shiftId: shift.id, workerId, minutes: 150 }),
+    ]);
 
-      // Completing again answers the shift and emits nothing new.
-      const before = delivered('shift.completed');
-      const again = await http()
-        .post(`/shifts/${shift.id}/complete`)
-        .set(auth(workerToken))
-        .expect(200);
-      expect(again.body).toEqual(completed.body);
-      expect(delivered('shift.completed')).toBe(before);
+    // Completing again answers the shift and emits nothing new: once the
+    // outbox is empty, anything it emitted would be in the stream.
+    const before = delivered('shift.completed');
+    const again = await http()
+      .post(`/shifts/${shift.id}/complete`)
+      .set(auth(workerToken))
+      .expect(200);
+    expect(again.body).toEqual(completed.body);
+    await waitFor(async () => (await app.get(OutboxStore).pending()) === 0, {
+      message: 'the outbox relayed',
+    });
+    const completions = (
+      await probe.xrange(streamKey('eventbus:', 'shift.completed'), '-', '+')
+    ).filter(([, fields]) => fields.join().includes(shift.id));
+    expect(completions).toHaveLength(1);
 
-      // shift.completed redelivered by hand: still one of each.
-      const sameData: ShiftChanged = {
-        shiftId: shift.id,
-        workerId,
-        clientEmail: 'client@example.com',
-        organizationId: 'default',
-        startsAt: shift.startsAt,
-        endsAt: shift.endsAt,
-        hourlyRate: 2500,
-        status: 'completed',
-        timestamp: new Date().toISOString(),
-      };
-      await bus.publish('shift.completed', sameData);
-      await bus.publish('shift.completed', sameData);
-      await waitFor(() => delivered('shift.completed') === before + 2, {
-        message: 'both redelivered shift.completed handled',
-      });
-      expect(
-        await queue.getJobCountByTypes('waiting', 'active', 'delayed'),
-      ).toBe(0);
-      expect(await invoicesOf(shift.id)).toHaveLength(1);
-      const entries = await http()
-        .get('/timesheets')
-        .query({ workerId })
-        .set(auth())
-        .expect(200);
-      expect(entries.body.items).toHaveLength(1);
-      expect(
-        invoiceEvents.filter((e) => e.data.shiftId === shift.id),
-      ).toHaveLength(1);
+    // shift.completed redelivered by hand: still one of each.
+    const sameData: ShiftChanged = {
+      shiftId: shift.id,
+      workerId,
+      clientEmail: 'client@example.com',
+      organizationId: 'default',
+      startsAt: shift.startsAt,
+      endsAt: shift.endsAt,
+      hourlyRate: 2500,
+      status: 'completed',
+      timestamp: new Date().toISOString(),
+    };
+    await bus.publish('shift.completed', sameData);
+    await bus.publish('shift.completed', sameData);
+    await waitFor(() => delivered('shift.completed') === before + 2, {
+      message: 'both redelivered shift.completed handled',
+    });
+    expect(await queue.getJobCountByTypes('waiting', 'active', 'delayed')).toBe(
+      0,
+    );
+    expect(await invoicesOf(shift.id)).toHaveLength(1);
+    const entries = await http()
+      .get('/timesheets')
+      .query({ workerId })
+      .set(auth())
+      .expect(200);
+    expect(entries.body.items).toHaveLength(1);
+    expect(
+      invoiceEvents.filter((e) => e.data.shiftId === shift.id),
+    ).toHaveLength(1);
 
-      // The worker reads the invoice of their shift.
-      await http()
-        .get(`/invoices/${invoice.id}`)
-        .set(auth(workerToken))
-        .expect(200);
-    },
-    SLOW_MS,
-  );
+    // The worker reads the invoice of their shift.
+    await http()
+      .get(`/invoices/${invoice.id}`)
+      .set(auth(workerToken))
+      .expect(200);
+  });
 
-  it(
-    'rounds half up in minor units: one minute at 100 is 2',
-    async () => {
-      await http()
-        .put('/organizations/cheap')
-        .set(auth())
-        .send({ name: 'Cheap', hourlyRate: 100, currency: 'EUR' })
-        .expect(200);
-      const shift = await createShift(
-        { organizationId: 'cheap', hourlyRate: 100 },
-        60_000,
-      );
+  it('rounds half up in minor units: one minute at 100 is 2', async () => {
+    await http()
+      .put('/organizations/cheap')
+      .set(auth())
+      .send({ name: 'Cheap', hourlyRate: 100, currency: 'EUR' })
+      .expect(200);
+    const shift = await createShift(
+      { organizationId: 'cheap', hourlyRate: 100 },
+      60_000,
+    );
 
-      const invoice = await completeAndInvoice(shift);
+    const invoice = await completeAndInvoice(shift);
 
-      expect(invoice).toMatchObject({
-        minutes: 1,
-        hourlyRate: 100,
-        amount: 2,
-        currency: 'EUR',
-      });
-    },
-    SLOW_MS,
-  );
+    expect(invoice).toMatchObject({
+      minutes: 1,
+      hourlyRate: 100,
+      amount: 2,
+      currency: 'EUR',
+    });
+  });
 
-  it(
-    'bills the shift rate in the currency PUT /organizations set last (cache invalidated)',
-    async () => {
-      const put = await http()
-        .put('/organizations/acme')
-        .set(auth())
-        .send({ hourlyRate: 1000 })
-        .expect(200);
-      expect(put.body).toMatchObject({
-        id: 'acme',
-        name: 'acme',
-        currency: 'USD',
-        hourlyRate: 1000,
-      });
-      // Written to the outbox with the change; the relay delivers it after
-      // the commit, asynchronously.
-      await waitFor(
-        () =>
-          otherEvents.find(
-            (e) =>
-              e.type === 'organization.updated' &&
-              e.data.organizationId === 'acme' &&
-              e.data.hourlyRate === 1000,
-          ),
-        { message: 'organization.updated for acme' },
-      );
-      const first = await completeAndInvoice(
-        await createShift(
-          { organizationId: 'acme', hourlyRate: 1000 },
-          HOUR_MS,
+  it('bills the shift rate in the currency PUT /organizations set last (cache invalidated)', async () => {
+    const put = await http()
+      .put('/organizations/acme')
+      .set(auth())
+      .send({ hourlyRate: 1000 })
+      .expect(200);
+    expect(put.body).toMatchObject({
+      id: 'acme',
+      name: 'acme',
+      currency: 'USD',
+      hourlyRate: 1000,
+    });
+    // Written to the outbox with the change; the relay delivers it after
+    // the commit, asynchronously.
+    await waitFor(
+      () =>
+        otherEvents.find(
+          (e) =>
+            e.type === 'organization.updated' &&
+            e.data.organizationId === 'acme' &&
+            e.data.hourlyRate === 1000,
         ),
-      );
-      expect(first).toMatchObject({ amount: 1000, currency: 'USD' });
-      expect(await probe.get('scheduler:org-settings:acme')).toContain('1000');
+      { message: 'organization.updated for acme' },
+    );
+    const first = await completeAndInvoice(
+      await createShift({ organizationId: 'acme', hourlyRate: 1000 }, HOUR_MS),
+    );
+    expect(first).toMatchObject({ amount: 1000, currency: 'USD' });
+    expect(await probe.get('scheduler:org-settings:acme')).toContain('1000');
 
-      await http()
-        .put('/organizations/acme')
-        .set(auth())
-        .send({ hourlyRate: 2000, currency: 'GBP' })
-        .expect(200);
-      const second = await completeAndInvoice(
-        await createShift(
-          { organizationId: 'acme', hourlyRate: 2000 },
-          HOUR_MS,
-        ),
-      );
+    await http()
+      .put('/organizations/acme')
+      .set(auth())
+      .send({ hourlyRate: 2000, currency: 'GBP' })
+      .expect(200);
+    const second = await completeAndInvoice(
+      await createShift({ organizationId: 'acme', hourlyRate: 2000 }, HOUR_MS),
+    );
 
-      expect(second).toMatchObject({ amount: 2000, currency: 'GBP' });
-    },
-    SLOW_MS,
-  );
+    expect(second).toMatchObject({ amount: 2000, currency: 'GBP' });
+  });
 
-  it(
-    'schedules one shift per confirmed booking, for the registered customer',
-    async () => {
-      const customerId = randomUUID();
-      const workerId = randomUUID();
-      const bookingId = randomUUID();
-      const registeredBefore = delivered('user.registered');
-      await bus.publish('user.registered', {
-        userId: customerId,
-        email: 'Customer@Example.com',
-        name: 'Ada',
-        role: 'customer',
-        verificationToken: 'token',
-        timestamp: new Date().toISOString(),
-      });
-      await waitFor(() => delivered('user.registered') > registeredBefore, {
-        message: 'user.registered handled',
-      });
+  it('schedules one shift per confirmed booking, for the registered customer', async () => {
+    const customerId = randomUUID();
+    const workerId = randomUUID();
+    const bookingId = randomUUID();
+    const registeredBefore = delivered('user.registered');
+    await bus.publish('user.registered', {
+      userId: customerId,
+      email: 'Customer@Example.com',
+      name: 'Ada',
+      role: 'customer',
+      verificationToken: 'token',
+      timestamp: new Date().toISOString(),
+    });
+    await waitFor(() => delivered('user.registered') > registeredBefore, {
+      message: 'user.registered handled',
+    });
 
-      const booking = {
+    const booking = {
+      bookingId,
+      customerId,
+      workerId,
+      startsAt: '2030-03-01T08:00:00.000Z',
+      endsAt: '2030-03-01T12:00:00.000Z',
+      status: 'confirmed' as const,
+      previousStatus: 'assigned' as const,
+      timestamp: new Date().toISOString(),
+    };
+    const confirmedBefore = delivered('booking.confirmed');
+    await bus.publish('booking.confirmed', booking);
+    await bus.publish('booking.confirmed', booking);
+    await waitFor(() => delivered('booking.confirmed') >= confirmedBefore + 2, {
+      message: 'both booking.confirmed handled',
+    });
+
+    const list = await http()
+      .get('/shifts')
+      .query({ bookingId })
+      .set(auth())
+      .expect(200);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        workerId,
+        clientEmail: 'customer@example.com',
+        organizationId: 'default',
+        hourlyRate: 2500,
         bookingId,
-        customerId,
-        workerId,
-        startsAt: '2030-03-01T08:00:00.000Z',
-        endsAt: '2030-03-01T12:00:00.000Z',
-        status: 'confirmed' as const,
-        previousStatus: 'assigned' as const,
-        timestamp: new Date().toISOString(),
-      };
-      const confirmedBefore = delivered('booking.confirmed');
-      await bus.publish('booking.confirmed', booking);
-      await bus.publish('booking.confirmed', booking);
-      await waitFor(
-        () => delivered('booking.confirmed') >= confirmedBefore + 2,
+        startsAt: booking.startsAt,
+        endsAt: booking.endsAt,
+        status: 'scheduled',
+      }),
+    ]);
+
+    // A customer nobody told us about: skipped, no shift.
+    const unknown = {
+      ...booking,
+      bookingId: randomUUID(),
+      customerId: randomUUID(),
+    };
+    await bus.publish('booking.confirmed', unknown);
+    await waitFor(() => delivered('booking.confirmed') >= confirmedBefore + 3);
+    const none = await http()
+      .get('/shifts')
+      .query({ bookingId: unknown.bookingId })
+      .set(auth())
+      .expect(200);
+    expect(none.body.items).toEqual([]);
+  });
+
+  it('fails a job with invalid data at once, with a clear reason', async () => {
+    const { hostname, port } = new URL(redis.url);
+    const producer = new Queue(QUEUE, {
+      connection: { host: hostname, port: Number(port) },
+    });
+    try {
+      const invalid = await producer.add(
+        'broken',
         {
-          message: 'both booking.confirmed handled',
-        },
-      );
-
-      const list = await http()
-        .get('/shifts')
-        .query({ bookingId })
-        .set(auth())
-        .expect(200);
-      expect(list.body.items).toEqual([
-        expect.objectContaining({
-          workerId,
-          clientEmail: 'customer@example.com',
+          shiftId: 'not-a-uuid',
+          clientEmail: 'x',
           organizationId: 'default',
-          hourlyRate: 2500,
-          bookingId,
-          startsAt: booking.startsAt,
-          endsAt: booking.endsAt,
-          status: 'scheduled',
-        }),
-      ]);
-
-      // A customer nobody told us about: skipped, no shift.
-      const unknown = {
-        ...booking,
-        bookingId: randomUUID(),
-        customerId: randomUUID(),
-      };
-      await bus.publish('booking.confirmed', unknown);
-      await waitFor(
-        () => delivered('booking.confirmed') >= confirmedBefore + 3,
+        },
+        { attempts: 5 },
       );
-      const none = await http()
-        .get('/shifts')
-        .query({ bookingId: unknown.bookingId })
-        .set(auth())
-        .expect(200);
-      expect(none.body.items).toEqual([]);
-    },
-    SLOW_MS,
-  );
-
-  it(
-    'fails a job with invalid data at once, with a clear reason',
-    async () => {
-      const { hostname, port } = new URL(redis.url);
-      const producer = new Queue(QUEUE, {
-        connection: { host: hostname, port: Number(port) },
-      });
-      try {
-        const invalid = await producer.add(
-          'broken',
-          {
-            shiftId: 'not-a-uuid',
-            clientEmail: 'x',
-            organizationId: 'default',
-          },
-          { attempts: 5 },
-        );
-        const unknownShift = await producer.add(
-          'broken',
-          {
-            shiftId: randomUUID(),
-            clientEmail: 'a@example.com',
-            organizationId: 'default',
-          },
-          { attempts: 5 },
-        );
-        for (const [job, reason] of [
-          [
-            invalid,
-            /Invalid invoice-generation job data: shiftId must be a UUID/,
-          ],
-          [unknownShift, /does not exist; no invoice generated/],
-        ] as const) {
-          await waitFor(async () => (await job.getState()) === 'failed', {
-            message: `job ${job.id} failed`,
-          });
-          const failed = (await producer.getJob(job.id!))!;
-          expect(failed.failedReason).toMatch(reason);
-          expect(failed.attemptsMade).toBe(1);
-        }
-      } finally {
-        await producer.close();
+      const unknownShift = await producer.add(
+        'broken',
+        {
+          shiftId: randomUUID(),
+          clientEmail: 'a@example.com',
+          organizationId: 'default',
+        },
+        { attempts: 5 },
+      );
+      for (const [job, reason] of [
+        [
+          invalid,
+          /Invalid invoice-generation job data: shiftId must be a UUID/,
+        ],
+        [unknownShift, /does not exist; no invoice generated/],
+      ] as const) {
+        await waitFor(async () => (await job.getState()) === 'failed', {
+          message: `job ${job.id} failed`,
+        });
+        const failed = (await producer.getJob(job.id!))!;
+        expect(failed.failedReason).toMatch(reason);
+        expect(failed.attemptsMade).toBe(1);
       }
-    },
-    SLOW_MS,
-  );
+    } finally {
+      await producer.close();
+    }
+  });
 
   describe('rules and access', () => {
     it('needs a token: 401', async () => {

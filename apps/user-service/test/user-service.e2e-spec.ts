@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Test } from '@nestjs/testing';
-import { configureHttpApp, type AccessTokenClaims } from '@app/common';
-import { connectEventBus, EventBus, type EventEnvelope } from '@app/event-bus';
+import type { AccessTokenClaims } from '@app/common';
+import { EventBus, type EventEnvelope } from '@app/event-bus';
 import request from 'supertest';
 import {
   startRedisServer,
+  startServiceInProcess,
   waitFor,
+  type InProcessService,
   type RedisServer,
 } from '../../../test/support/index.js';
 
@@ -21,14 +18,10 @@ const PASSWORD = 'correct horse battery';
 
 type Captured = EventEnvelope<Record<string, any>>;
 
-// jest.config.ts sets testTimeout on the e2e project, but Jest reads that
-// option only globally; bcrypt, PGlite and Redis start-up need more than 5 s.
-jest.setTimeout(60_000);
-
 describe('user-service (e2e)', () => {
   let busRedis: RedisServer;
   let cacheRedis: RedisServer;
-  let dataDir: string;
+  let service: InProcessService;
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   const events: Captured[] = [];
@@ -77,37 +70,30 @@ describe('user-service (e2e)', () => {
       startRedisServer(),
       startRedisServer(),
     ]);
-    dataDir = mkdtempSync(join(tmpdir(), 'user-service-e2e-'));
-    Object.assign(process.env, {
-      EVENT_BUS_REDIS_URL: busRedis.url,
-      CACHE_REDIS_URL: cacheRedis.url,
-      JWT_SECRET: 'user-service-e2e-secret',
-      ADMIN_EMAIL,
-      ADMIN_PASSWORD,
-      DATA_DIR: dataDir,
+    service = await startServiceInProcess({
+      env: {
+        EVENT_BUS_REDIS_URL: busRedis.url,
+        CACHE_REDIS_URL: cacheRedis.url,
+        JWT_SECRET: 'user-service-e2e-secret',
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+      },
+      loadModule: async () =>
+        (await import('../src/user-service.module.js')).UserServiceModule,
+      beforeStart: (started) => {
+        const bus = started.get(EventBus);
+        for (const type of [
+          'user.registered',
+          'user.verified',
+          'user.updated',
+          'user.deleted',
+          'auth.login',
+        ] as const) {
+          bus.subscribe(type, (event) => void events.push(event as Captured));
+        }
+      },
     });
-    delete process.env.DATABASE_URL;
-    // ConfigModule validates the environment when the module is imported,
-    // so the import waits until the variables above are set.
-    const { UserServiceModule } = await import('../src/user-service.module.js');
-    const moduleRef = await Test.createTestingModule({
-      imports: [UserServiceModule],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-    configureHttpApp(app);
-    connectEventBus(app);
-    const bus = app.get(EventBus);
-    for (const type of [
-      'user.registered',
-      'user.verified',
-      'user.updated',
-      'user.deleted',
-      'auth.login',
-    ] as const) {
-      bus.subscribe(type, (event) => void events.push(event as Captured));
-    }
-    await app.startAllMicroservices();
-    await app.init();
+    app = service.app;
     http = request(app.getHttpServer());
 
     const { body } = await login(ADMIN_EMAIL, ADMIN_PASSWORD).expect(200);
@@ -115,9 +101,8 @@ describe('user-service (e2e)', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
+    await service?.close();
     await Promise.all([busRedis?.kill(), cacheRedis?.kill()]);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('reports the bus, the cache Redis and the database healthy', async () => {
