@@ -11,6 +11,7 @@ import type { EventPayload } from '@app/contracts';
 import {
   EventBus,
   EventBusModule,
+  EventHistory,
   OutboxStore,
   type EventEnvelope,
 } from '@app/event-bus';
@@ -114,6 +115,15 @@ describe('transactional outbox', () => {
     await waitFor(async () => (await streamIds()).includes(later.event.id));
     expect(await streamIds()).not.toContain(eventId);
     expect(seen.map((event) => event.id)).not.toContain(eventId);
+    const localHistory = () =>
+      app
+        .get(EventHistory)
+        .queryLocal({ eventType: 'user.verified', limit: 1_000 })
+        .map((event) => event.id);
+    await waitFor(() => localHistory().includes(later.event.id), {
+      message: 'the later event in the local history',
+    });
+    expect(localHistory()).not.toContain(eventId);
   });
 
   it('keeps events while Redis is down, serves local subscribers, and sends them when it returns', async () => {

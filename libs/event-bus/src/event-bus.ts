@@ -86,8 +86,6 @@ export class EventBus {
       correlationId: options.correlationId ?? context?.correlationId,
       causationId: options.causationId ?? context?.causationId,
     });
-    this.history.recordLocal(event);
-
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 
@@ -100,9 +98,11 @@ export class EventBus {
         this.relay.id,
       );
       // The row is visible once the caller commits; the relay polls too.
+      // The relay records it in the history: a rollback leaves no trace.
       setTimeout(() => this.relay.nudge(), 10).unref();
       return { event, redis: 'stored', localSubscribers };
     }
+    this.history.recordLocal(event);
     const [redis] = await Promise.all([
       toRedis && this.transports.publisher
         ? this.transports.publisher.publish(event)

@@ -3,6 +3,7 @@ import {
   createEventEnvelope,
   type EventEnvelope,
 } from '../envelope/event-envelope.js';
+import type { EventHistory } from '../history/event-history.js';
 import type { LocalSubscribers } from '../local/local-subscribers.js';
 import type { EventBusTransports } from '../transport/event-bus-transports.js';
 import { OutboxRelay } from './outbox.relay.js';
@@ -67,7 +68,18 @@ function createRelay(rows: OutboxRow[], failRedisAtSeq?: number) {
       }),
     },
   } as unknown as EventBusTransports;
-  const relay = new OutboxRelay({ service: 's' }, store, local, transports);
+  const history = {
+    recordLocal: jest.fn((event: EventEnvelope) => {
+      calls.push(`history ${(event.data as { seq: number }).seq}`);
+    }),
+  } as unknown as EventHistory;
+  const relay = new OutboxRelay(
+    { service: 's' },
+    store,
+    local,
+    transports,
+    history,
+  );
   return { relay, calls };
 }
 
@@ -77,7 +89,7 @@ async function relayOnce(relay: OutboxRelay): Promise<void> {
 }
 
 describe('OutboxRelay', () => {
-  it('delivers rows in order, locally first, and removes each once sent', async () => {
+  it('delivers rows in order, locally first, and removes and records each once sent', async () => {
     const { relay, calls } = createRelay([row(1), row(2), row(3)]);
 
     await relayOnce(relay);
@@ -91,14 +103,17 @@ describe('OutboxRelay', () => {
       'local-done 3',
       'redis 1',
       'remove 1',
+      'history 1',
       'redis 2',
       'remove 2',
+      'history 2',
       'redis 3',
       'remove 3',
+      'history 3',
     ]);
   });
 
-  it('stops at the first row Redis refuses and gives it and the later ones back', async () => {
+  it('stops at the first row Redis refuses and gives it and the later ones back, unrecorded', async () => {
     const { relay, calls } = createRelay([row(1), row(2), row(3)], 2);
 
     await relayOnce(relay);
@@ -106,6 +121,7 @@ describe('OutboxRelay', () => {
     expect(calls.filter((call) => !call.startsWith('local'))).toEqual([
       'redis 1',
       'remove 1',
+      'history 1',
       'release 2,3',
     ]);
   });
@@ -116,7 +132,7 @@ describe('OutboxRelay', () => {
 
     await relayOnce(relay);
 
-    expect(calls).toEqual(['redis 1', 'remove 1']);
+    expect(calls).toEqual(['redis 1', 'remove 1', 'history 1']);
   });
 
   it('sends the rows of an instance that died, without local delivery', async () => {
@@ -129,8 +145,10 @@ describe('OutboxRelay', () => {
       'local-done 2',
       'redis 1',
       'remove 1',
+      'history 1',
       'redis 2',
       'remove 2',
+      'history 2',
     ]);
   });
 });

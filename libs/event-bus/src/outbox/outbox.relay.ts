@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectEventBusOptions } from '../event-bus.constants.js';
+import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { LocalSubscribers } from '../local/local-subscribers.js';
 import { EventBusTransports } from '../transport/event-bus-transports.js';
@@ -39,6 +40,7 @@ export class OutboxRelay
     private readonly store: OutboxStore,
     private readonly local: LocalSubscribers,
     private readonly transports: EventBusTransports,
+    private readonly history: EventHistory,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,6 +83,7 @@ export class OutboxRelay
             await this.transports.publisher!.publishNow(row.event);
           }
           await this.store.remove(row.seq);
+          this.history.recordLocal(row.event);
           this.lastError = undefined;
         } catch (error) {
           // Keep the order: this row and the ones after it wait together.
