@@ -35,6 +35,8 @@ const behaviour = new Map<
   string,
   'ok' | 'fail-twice' | 'always-fail' | 'slow'
 >();
+/** Handlers of each instance running right now, and the most at once. */
+const running = new Map<string, { now: number; max: number }>();
 /** `instance:eventId` of every handler run that started. */
 const started = new Set<string>();
 const attempts = new Map<string, number>();
@@ -58,7 +60,14 @@ function consumerModule(instance: string) {
       if (mode === 'always-fail' || (mode === 'fail-twice' && tries <= 2)) {
         throw new Error(`handler refused ${event.data.userId}`);
       }
-      if (mode === 'slow') await new Promise((done) => setTimeout(done, 500));
+      if (mode === 'slow') {
+        const load = running.get(instance) ?? { now: 0, max: 0 };
+        running.set(instance, load);
+        load.now += 1;
+        load.max = Math.max(load.max, load.now);
+        await new Promise((done) => setTimeout(done, 500));
+        load.now -= 1;
+      }
       deliveries.push({
         instance,
         eventId: event.id,
@@ -354,6 +363,23 @@ describe('durable transport over Redis Streams', () => {
     // Nothing read after the close: the later event waits for the group.
     await new Promise((done) => setTimeout(done, 300));
     expect(started.has(`g#1:${later.id}`)).toBe(false);
+  });
+
+  it('handles at most maxInFlight events at once per instance', async () => {
+    const events = Array.from({ length: 6 }, () => verified());
+    for (const event of events) behaviour.set(event.data.userId, 'slow');
+    await startConsumer('h#1', 'service-h', { maxInFlight: 2 });
+
+    for (const event of events) await emit(event);
+
+    await waitFor(
+      () =>
+        events.every((event) =>
+          handled(event.id).some((d) => d.instance === 'h#1'),
+        ),
+      { message: 'all six slow events handled by h#1' },
+    );
+    expect(running.get('h#1')?.max).toBe(2);
   });
 });
 

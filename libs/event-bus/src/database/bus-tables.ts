@@ -22,17 +22,13 @@ export function resultRows<T>(result: unknown): T[] {
 /**
  * The bus's own tables in each service's database: the outbox (events
  * waiting for the relay) and the inbox (event ids each consumer group has
- * processed). Both name their service, since services may share a database. Created at start-up, under an advisory lock so that instances
+ * processed). Rows name their service, since services may share a
+ * database. Created at start-up, under an advisory lock so that instances
  * starting at the same moment on one PostgreSQL do not collide.
  */
 @Injectable()
 export class BusTables implements OnModuleInit {
   constructor(@Optional() @Inject(DATABASE) private readonly db?: Database) {}
-
-  /** Whether the app has a database (it imports `DatabaseModule`). */
-  get available(): boolean {
-    return this.db !== undefined;
-  }
 
   async onModuleInit(): Promise<void> {
     await this.ensure();

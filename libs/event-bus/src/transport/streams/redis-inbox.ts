@@ -51,7 +51,11 @@ export class RedisInbox {
   }
 
   /** Marks the event handled and acknowledges its entry, atomically. */
-  async complete(eventId: string, stream: string, entryId: string) {
+  async complete(
+    eventId: string,
+    stream: string,
+    entryId: string,
+  ): Promise<void> {
     await this.redis
       .multi()
       .set(this.key(eventId), INBOX_DONE, 'EX', this.options.doneTtlSeconds)
