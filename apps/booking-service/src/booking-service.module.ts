@@ -10,6 +10,7 @@ import {
   RedisHealthIndicator,
   ServiceEnvironment,
   validateEnvironment,
+  MetricsModule,
 } from '@app/common';
 import {
   EventBusHealthIndicator,
@@ -45,6 +46,7 @@ export { SERVICE_NAME } from './booking-service.constants.js';
       useFactory: (config: ConfigService) =>
         eventBusOptionsFromConfig(SERVICE_NAME, config),
     }),
+    MetricsModule,
     HealthModule.forRootAsync({
       inject: [
         EventBusHealthIndicator,

@@ -13,6 +13,7 @@ import {
   QueueHealthIndicator,
   RedisHealthIndicator,
   validateEnvironment,
+  MetricsModule,
 } from '@app/common';
 import {
   EventBusHealthIndicator,
@@ -60,6 +61,7 @@ export const SERVICE_NAME = 'notification-service';
     }),
     NotificationsModule,
     EventsModule,
+    MetricsModule,
     HealthModule.forRootAsync({
       imports: [EmailQueueModule],
       inject: [

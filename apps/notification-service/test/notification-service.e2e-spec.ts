@@ -205,6 +205,34 @@ describe('notification-service (e2e)', () => {
     });
   });
 
+  it('serves Prometheus metrics without a token, with the bus counters and latency', async () => {
+    const email = `metrics-${randomUUID()}@example.com`;
+    await bus.publish('user.verified', {
+      userId: randomUUID(),
+      email,
+      name: 'Mae',
+      timestamp: new Date().toISOString(),
+    });
+    await waitFor(async () => (await itemsFor(email)).length === 1, {
+      message: 'the welcome e-mail of the event',
+    });
+
+    const response = await request(app.getHttpServer())
+      .get('/metrics')
+      .expect(200);
+
+    expect(response.headers['content-type']).toContain('text/plain');
+    const delivered = response.text.match(
+      /^eventbus_events_delivered_total\{type="user.verified"\} (\d+)$/m,
+    );
+    expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(1);
+    expect(response.text).toMatch(
+      /^eventbus_publish_to_handler_seconds_count\{type="user.verified"\} [1-9]/m,
+    );
+    expect(response.text).toMatch(/^eventbus_events_published_total\{/m);
+    expect(response.text).toContain('process_cpu_seconds_total');
+  });
+
   it('fails a job with invalid data at once, with a clear reason and no row', async () => {
     const { hostname, port } = new URL(redis.url);
     const producer = new Queue(QUEUE, {

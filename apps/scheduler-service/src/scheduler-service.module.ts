@@ -12,6 +12,7 @@ import {
   QueueHealthIndicator,
   RedisHealthIndicator,
   validateEnvironment,
+  MetricsModule,
 } from '@app/common';
 import {
   EventBusHealthIndicator,
@@ -71,6 +72,7 @@ export { SERVICE_NAME } from './scheduler-service.constants.js';
     ShiftsModule,
     InvoicesModule,
     TimesheetsModule,
+    MetricsModule,
     HealthModule.forRootAsync({
       imports: [InvoiceQueueModule],
       inject: [

@@ -9,6 +9,7 @@ import {
   HealthModule,
   RedisHealthIndicator,
   validateEnvironment,
+  MetricsModule,
 } from '@app/common';
 import {
   EventBusHealthIndicator,
@@ -44,6 +45,7 @@ export { SERVICE_NAME } from './user-service.constants.js';
       useFactory: (config: ConfigService) =>
         eventBusOptionsFromConfig(SERVICE_NAME, config),
     }),
+    MetricsModule,
     HealthModule.forRootAsync({
       inject: [
         EventBusHealthIndicator,

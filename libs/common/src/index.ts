@@ -24,3 +24,4 @@ export * from './utils/with-timeout.js';
 export * from './http/start-service.js';
 export * from './database/unique-violation.js';
 export * from './jobs/logged-worker-host.js';
+export * from './metrics/metrics.module.js';

@@ -42,7 +42,7 @@ export class LocalSubscribers {
           async () => {
             try {
               await handler(event as EventEnvelope<never>);
-              this.stats.count('delivered', event.type);
+              this.stats.delivered(event);
             } catch (error) {
               this.stats.count('failed', event.type);
               this.logger.error(

@@ -90,7 +90,7 @@ export class EventBusRedisServer extends ServerRedis {
           if (isObservable(result)) {
             await lastValueFrom(result, { defaultValue: undefined });
           }
-          this.stats.count('delivered', envelope.type);
+          this.stats.delivered(envelope);
         } catch (error) {
           // At most once: the event is not retried, so say it loud.
           this.stats.count('failed', envelope.type);

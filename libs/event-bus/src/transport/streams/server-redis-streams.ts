@@ -269,7 +269,7 @@ export class ServerRedisStreams
         new RedisStreamsContext([stream, id, deliveries]),
       );
       await this.inbox!.complete(envelope.id, stream, id);
-      this.settings.stats?.count('delivered', type);
+      this.settings.stats?.delivered(envelope);
     } catch (error) {
       await this.inbox!.release(envelope.id);
       this.settings.stats?.count('failed', type);
@@ -279,6 +279,7 @@ export class ServerRedisStreams
         return;
       }
       const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
+      this.settings.stats?.count('retried', type);
       this.busLogger.warn(
         `${type} ${envelope.id} failed (delivery ${deliveries}/${this.settings.maxDeliveries}): ${reason}; retrying in ${wait} ms`,
       );
