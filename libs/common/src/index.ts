@@ -1,4 +1,5 @@
 export * from './auth/access.js';
+export * from './auth/access-token.verifier.js';
 export * from './auth/auth.constants.js';
 export * from './auth/auth.decorators.js';
 export * from './auth/auth.module.js';

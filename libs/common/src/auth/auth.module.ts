@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { AccessTokenVerifier } from './access-token.verifier.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3_600;
@@ -21,7 +22,10 @@ export const ACCESS_TOKEN_TTL_SECONDS = 3_600;
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [JwtModule],
+  providers: [
+    AccessTokenVerifier,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+  ],
+  exports: [JwtModule, AccessTokenVerifier],
 })
 export class AuthModule {}

@@ -1,19 +1,15 @@
 import {
   Injectable,
-  UnauthorizedException,
   ForbiddenException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { USER_ROLES, type UserRole } from '@app/contracts';
+import type { UserRole } from '@app/contracts';
+import { AccessTokenVerifier } from './access-token.verifier.js';
 import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.constants.js';
-import type {
-  AccessTokenClaims,
-  AuthenticatedUser,
-} from './authenticated-user.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
 
 /**
  * Global guard of every HTTP route: a valid bearer JWT from user-service is
@@ -24,7 +20,7 @@ import type {
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtService,
+    private readonly tokens: AccessTokenVerifier,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -50,20 +46,10 @@ export class JwtAuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: Request): Promise<AuthenticatedUser> {
+  private authenticate(request: Request): Promise<AuthenticatedUser> {
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new UnauthorizedException('A bearer access token is required');
-    }
-    let claims: AccessTokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token);
-    } catch {
-      throw new UnauthorizedException('The access token is invalid or expired');
-    }
-    if (typeof claims.sub !== 'string' || !USER_ROLES.includes(claims.role)) {
-      throw new UnauthorizedException('The access token is malformed');
-    }
-    return { id: claims.sub, role: claims.role, email: claims.email };
+    return this.tokens.verify(
+      scheme?.toLowerCase() === 'bearer' ? token : undefined,
+    );
   }
 }
