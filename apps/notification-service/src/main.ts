@@ -1,6 +1,7 @@
 import { startService } from '@app/common';
 import { connectEventBus } from '@app/event-bus';
 import { NotificationEnvironment } from './config/notification-environment.js';
+import { useLiveEventsAdapter } from './live/live.module.js';
 
 await startService({
   name: 'notification-service',
@@ -9,5 +10,8 @@ await startService({
   loadModule: async () =>
     (await import('./notification-service.module.js'))
       .NotificationServiceModule,
-  connect: connectEventBus,
+  connect: (app) => {
+    connectEventBus(app);
+    useLiveEventsAdapter(app);
+  },
 });

@@ -25,6 +25,7 @@ import type { Redis } from 'ioredis';
 import { NotificationEnvironment } from './config/notification-environment.js';
 import { EMAIL_QUEUE, EmailQueueModule } from './email/email.constants.js';
 import { EventsModule } from './events/events.module.js';
+import { LiveModule } from './live/live.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 
 export const SERVICE_NAME = 'notification-service';
@@ -61,6 +62,7 @@ export const SERVICE_NAME = 'notification-service';
     }),
     NotificationsModule,
     EventsModule,
+    LiveModule,
     MetricsModule,
     HealthModule.forRootAsync({
       imports: [EmailQueueModule],

@@ -14,6 +14,7 @@ import {
   type InProcessService,
   type RedisServer,
 } from '../../../test/support/index.js';
+import { useLiveEventsAdapter } from '../src/live/live.module.js';
 
 const QUEUE = 'email-notifications';
 interface NotificationItem {
@@ -86,6 +87,7 @@ describe('notification-service (e2e)', () => {
       loadModule: async () =>
         (await import('../src/notification-service.module.js'))
           .NotificationServiceModule,
+      beforeStart: useLiveEventsAdapter,
       consumes: {
         group: 'notification-service',
         types: ['user.registered', 'user.verified'],
