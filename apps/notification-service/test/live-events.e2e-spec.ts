@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { UserRole } from '@app/contracts';
-import { EventBus } from '@app/event-bus';
+import { EventBus, streamKey } from '@app/event-bus';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
   startRedisServer,
@@ -15,8 +16,9 @@ import {
 import { useLiveEventsAdapter } from '../src/live/live.module.js';
 
 interface LiveMessage {
-  type: 'ready' | 'event';
+  type: 'ready' | 'event' | 'gap';
   cursor: string;
+  eventTypes?: string[];
   event?: { id: string; type: string; data: Record<string, unknown> };
 }
 
@@ -192,5 +194,30 @@ describe('notification-service live events over WebSocket (e2e)', () => {
       ...missed.map((e) => e.id),
       after.id,
     ]);
+  });
+
+  it('says so when events after the cursor were trimmed away, then sends what is left', async () => {
+    const token = tokenFor('admin');
+    const first = await ready({ token, types: 'booking.created' });
+    const { event: seen } = await bookingCreated();
+    await waitFor(() => first.events().some((e) => e.id === seen.id));
+    const cursor = first.messages.at(-1)!.cursor;
+    await first.close();
+    await bookingCreated();
+    const { event: kept } = await bookingCreated();
+    // Retention at work: all but the newest entry trimmed.
+    const raw = new Redis(redis.url);
+    await raw.xtrim(streamKey('eventbus:', 'booking.created'), 'MAXLEN', 1);
+    await raw.quit();
+
+    const second = connect({ token, types: 'booking.created', since: cursor });
+
+    await waitFor(() => second.events().some((e) => e.id === kept.id));
+    expect(second.messages.map((m) => m.type)).toEqual([
+      'ready',
+      'gap',
+      'event',
+    ]);
+    expect(second.messages[1].eventTypes).toEqual(['booking.created']);
   });
 });

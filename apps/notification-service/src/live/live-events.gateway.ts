@@ -32,7 +32,9 @@ class BadRequest extends Error {}
  * `{ type: 'event', cursor, event }` with the CloudEvents envelope, its
  * sensitive fields redacted. A client that reconnects with the last cursor
  * it got in `since` receives everything it missed, in order, then live
- * events, with no gap and no repeat (within the streams' retention).
+ * events, with no gap and no repeat; if the cursor is older than the
+ * streams' retention, a `{ type: 'gap', eventTypes }` message says which
+ * types lost events.
  * Admins see every event, others the events about them. A refused
  * connection is closed with 4401 (token) or 4400 (parameters) and a reason.
  */
@@ -87,9 +89,7 @@ export class LiveEventsGateway
       subscription.close();
     });
     try {
-      await subscription.catchUp((type, afterId) =>
-        this.reader.readAfter(type, afterId),
-      );
+      await subscription.catchUp(this.reader);
     } catch (error) {
       this.logger.warn(
         `Catching a client up failed: ${(error as Error).message}`,

@@ -20,6 +20,7 @@ import {
 } from '@app/event-bus';
 import { Redis } from 'ioredis';
 import type { LiveCursor } from './live-cursor.js';
+import { compareStreamIds } from './stream-ids.js';
 
 /** One event of a stream, with its entry id (the position a cursor keeps). */
 export interface LiveEntry {
@@ -96,6 +97,42 @@ export class LiveEventsReader
     const cursor: LiveCursor = {};
     for (const type of types) cursor[type] = this.positions.get(type);
     return cursor;
+  }
+
+  /**
+   * Whether events of `type` after `afterId` may have been removed, so a
+   * client resuming from there would miss them: retention trims a stream
+   * from its head, so that is when the oldest entry left is newer than the
+   * position and entries were trimmed, or when an entry after the position
+   * was deleted. (It may err towards yes when the trim stopped exactly
+   * after the position.)
+   */
+  async trimmedAfter(type: EventType, afterId: string): Promise<boolean> {
+    let reply: unknown[];
+    try {
+      reply = (await this.queries!.xinfo(
+        'STREAM',
+        streamKey(KEY_PREFIX, type),
+      )) as unknown[];
+    } catch (error) {
+      // No stream at all: everything after a real position is gone.
+      if ((error as Error).message.includes('no such key')) {
+        return afterId !== '0-0';
+      }
+      throw error;
+    }
+    const info = new Map<string, unknown>();
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      info.set(String(reply[i]), reply[i + 1]);
+    }
+    const after = (id: unknown) =>
+      typeof id === 'string' && compareStreamIds(id, afterId) > 0;
+    if (after(info.get('max-deleted-entry-id'))) return true;
+    if (Number(info.get('entries-added')) <= Number(info.get('length'))) {
+      return false;
+    }
+    const first = info.get('first-entry') as [string, string[]] | null;
+    return first ? after(first[0]) : after(info.get('last-generated-id'));
   }
 
   /** The entries of `type` after `afterId`, oldest first, page by page. */

@@ -8,6 +8,7 @@ import {
   CLOSE_TOO_SLOW,
   LiveSubscription,
   MAX_BUFFERED_BYTES,
+  type LiveHistory,
   type LiveSocket,
 } from './live-subscription.js';
 
@@ -59,6 +60,15 @@ async function* from(entries: LiveEntry[]): AsyncGenerator<LiveEntry> {
   for (const item of entries) yield await Promise.resolve(item);
 }
 
+/** Stream history for a client catching up: these entries, these trims. */
+const history = (
+  missed: Partial<Record<EventType, LiveEntry[]>> = {},
+  trimmed: EventType[] = [],
+): LiveHistory => ({
+  readAfter: (type) => from(missed[type] ?? []),
+  trimmedAfter: (type) => Promise.resolve(trimmed.includes(type)),
+});
+
 describe('LiveSubscription', () => {
   it('sends what was missed in stream order, then what came meanwhile, each once', async () => {
     const socket = new FakeSocket();
@@ -67,7 +77,7 @@ describe('LiveSubscription', () => {
       'user.registered': '10-0',
       'booking.created': '10-0',
     });
-    const missed: Record<string, LiveEntry[]> = {
+    const missed: Partial<Record<EventType, LiveEntry[]>> = {
       'user.registered': [entry('user.registered', '12-0')],
       'booking.created': [
         entry('booking.created', '11-0'),
@@ -78,7 +88,7 @@ describe('LiveSubscription', () => {
     subscription.offer(entry('booking.created', '13-0'));
     subscription.offer(entry('user.registered', '14-0'));
 
-    await subscription.catchUp((type) => from(missed[type]));
+    await subscription.catchUp(history(missed));
     subscription.offer(entry('booking.created', '15-0'));
 
     expect(socket.sent[0].type).toBe('ready');
@@ -103,7 +113,7 @@ describe('LiveSubscription', () => {
       ['booking.created'],
       {},
     );
-    await subscription.catchUp(() => from([]));
+    await subscription.catchUp(history());
 
     subscription.offer(
       entry('user.registered', '1-0', { userId: customer.id }),
@@ -132,7 +142,7 @@ describe('LiveSubscription', () => {
       ['user.registered'],
       {},
     );
-    await subscription.catchUp(() => from([]));
+    await subscription.catchUp(history());
 
     subscription.offer(
       entry('user.registered', '1-0', { verificationToken: 'secret' }),
@@ -149,7 +159,7 @@ describe('LiveSubscription', () => {
       ['user.registered'],
       {},
     );
-    await subscription.catchUp(() => from([]));
+    await subscription.catchUp(history());
     socket.bufferedAmount = MAX_BUFFERED_BYTES + 1;
 
     subscription.offer(entry('user.registered', '1-0'));
@@ -157,5 +167,24 @@ describe('LiveSubscription', () => {
 
     expect(socket.closedWith).toBe(CLOSE_TOO_SLOW);
     expect(socket.events()).toHaveLength(0);
+  });
+
+  it('says which types lost events to retention before sending what is left', async () => {
+    const socket = new FakeSocket();
+    const subscription = new LiveSubscription(
+      socket,
+      admin,
+      ['user.registered', 'booking.created'],
+      { 'user.registered': '1-0', 'booking.created': '1-0' },
+    );
+
+    await subscription.catchUp(
+      history({ 'booking.created': [entry('booking.created', '9-0')] }, [
+        'booking.created',
+      ]),
+    );
+
+    expect(socket.sent.map((m) => m.type)).toEqual(['ready', 'gap', 'event']);
+    expect(socket.sent[1]).toMatchObject({ eventTypes: ['booking.created'] });
   });
 });

@@ -13,6 +13,12 @@ export interface LiveSocket {
   close(code: number, reason: string): void;
 }
 
+/** Where a client catching up reads what it missed (`LiveEventsReader`). */
+export interface LiveHistory {
+  readAfter(type: EventType, afterId: string): AsyncIterable<LiveEntry>;
+  trimmedAfter(type: EventType, afterId: string): Promise<boolean>;
+}
+
 /** A client that lets this much pile up unsent is dropped: it can resume. */
 export const MAX_BUFFERED_BYTES = 16 * 2 ** 20;
 export const CLOSE_TOO_SLOW = 1013;
@@ -49,18 +55,23 @@ export class LiveSubscription {
   /**
    * Sends what the client missed (oldest first across its types), then what
    * arrived meanwhile, and goes live. Without `since`, nothing was missed.
+   * Types whose missed events were partly trimmed away (too old a cursor)
+   * are named in a `gap` message first.
    */
-  async catchUp(
-    missed: (type: EventType, afterId: string) => AsyncIterable<LiveEntry>,
-  ): Promise<void> {
+  async catchUp(history: LiveHistory): Promise<void> {
     const entries: LiveEntry[] = [];
+    const trimmed: EventType[] = [];
     for (const type of this.types) {
       const afterId = this.cursor[type];
       if (!afterId) continue;
-      for await (const entry of missed(type, afterId)) entries.push(entry);
+      if (await history.trimmedAfter(type, afterId)) trimmed.push(type);
+      for await (const entry of history.readAfter(type, afterId)) {
+        entries.push(entry);
+      }
     }
     entries.sort(byStreamTime);
     this.send({ type: 'ready', cursor: encodeCursor(this.cursor) });
+    if (trimmed.length > 0) this.send({ type: 'gap', eventTypes: trimmed });
     for (const entry of entries) this.deliver(entry);
     for (const entry of this.buffered.sort(byStreamTime)) this.deliver(entry);
     this.buffered = [];
