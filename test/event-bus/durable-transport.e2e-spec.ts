@@ -8,7 +8,6 @@ import { redisOptionsFromUrl } from '@app/common';
 import type { EventPayload } from '@app/contracts';
 import {
   ClientRedisStreams,
-  createEventEnvelope,
   deadLetterKey,
   ENVELOPE_FIELD,
   EventHandlerErrorFilter,
@@ -22,6 +21,7 @@ import {
   startRedisServer,
   waitFor,
   type RedisServer,
+  userVerifiedEvent,
 } from '../support/index.js';
 
 interface Delivery {
@@ -79,19 +79,6 @@ function consumerModule(instance: string) {
   class ConsumerModule {}
   return ConsumerModule;
 }
-
-const verified = (userId = randomUUID()) =>
-  createEventEnvelope({
-    type: 'user.verified',
-    source: 'user-service',
-    dataversion: 1,
-    data: {
-      userId,
-      email: `${userId}@example.com`,
-      name: 'Ada',
-      timestamp: new Date().toISOString(),
-    },
-  });
 
 describe('durable transport over Redis Streams', () => {
   let redis: RedisServer;
@@ -151,7 +138,7 @@ describe('durable transport over Redis Streams', () => {
     await startConsumer('a#1', 'service-a');
     await startConsumer('a#2', 'service-a');
     await startConsumer('b#1', 'service-b');
-    const events = Array.from({ length: 40 }, () => verified());
+    const events = Array.from({ length: 40 }, () => userVerifiedEvent());
 
     for (const event of events) await emit(event);
 
@@ -176,7 +163,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('retries a failing handler with backoff and acknowledges once it succeeds', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     behaviour.set(event.data.userId, 'fail-twice');
 
     await emit(event);
@@ -191,7 +178,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('moves an event that keeps failing to the dead letters with the error', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     behaviour.set(event.data.userId, 'always-fail');
 
     await emit(event);
@@ -240,7 +227,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('drops an event id the group already handled (inbox)', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
 
     await emit(event);
     await emit(event);
@@ -268,7 +255,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('hands a replay meant for one group to that group only', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     await raw.xadd(
       stream(),
       '*',
@@ -293,7 +280,7 @@ describe('durable transport over Redis Streams', () => {
   it('delivers what was published while a group had no instance running', async () => {
     await startConsumer('c#1', 'service-c');
     await apps.pop()!.close();
-    const events = Array.from({ length: 5 }, () => verified());
+    const events = Array.from({ length: 5 }, () => userVerifiedEvent());
     for (const event of events) await emit(event);
 
     await startConsumer('c#2', 'service-c');
@@ -308,7 +295,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('reclaims entries a crashed consumer left pending', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     await startConsumer('d#1', 'service-d', { claimIdleMs: 1_000 });
     await apps.pop()!.close();
     await emit(event);
@@ -337,8 +324,8 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('shuts down gracefully: stops reading, finishes the handler in flight, acknowledges it', async () => {
-    const inFlight = verified();
-    const later = verified();
+    const inFlight = userVerifiedEvent();
+    const later = userVerifiedEvent();
     behaviour.set(inFlight.data.userId, 'slow');
     const app = await startConsumer('g#1', 'service-g');
     await emit(inFlight);
@@ -366,7 +353,7 @@ describe('durable transport over Redis Streams', () => {
   });
 
   it('handles at most maxInFlight events at once per instance', async () => {
-    const events = Array.from({ length: 6 }, () => verified());
+    const events = Array.from({ length: 6 }, () => userVerifiedEvent());
     for (const event of events) behaviour.set(event.data.userId, 'slow');
     await startConsumer('h#1', 'service-h', { maxInFlight: 2 });
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Controller, type INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
@@ -15,7 +14,6 @@ import {
 import type { EventPayload } from '@app/contracts';
 import {
   connectEventBus,
-  createEventEnvelope,
   EventBusModule,
   EventInbox,
   resultRows,
@@ -28,6 +26,7 @@ import {
   waitFor,
   type RedisServer,
   type TestDatabase,
+  userVerifiedEvent,
 } from '../support/index.js';
 
 const SERVICE = 'inbox-test';
@@ -63,19 +62,6 @@ class VerifiedHandler {
     }
   }
 }
-
-const verified = (userId = randomUUID()) =>
-  createEventEnvelope({
-    type: 'user.verified',
-    source: 'user-service',
-    dataversion: 1,
-    data: {
-      userId,
-      email: `${userId}@example.com`,
-      name: 'Ada',
-      timestamp: new Date().toISOString(),
-    },
-  });
 
 /** The database inbox on a real PostgreSQL, behind the durable transport. */
 describe('inbox: processed event ids in the effect’s transaction', () => {
@@ -146,7 +132,7 @@ describe('inbox: processed event ids in the effect’s transaction', () => {
   });
 
   it('changes nothing twice when the acknowledgement is lost after the commit', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     crashAfterCommit.add(event.data.userId);
 
     await append(event);
@@ -161,7 +147,7 @@ describe('inbox: processed event ids in the effect’s transaction', () => {
   });
 
   it('applies an event published twice (two entries, one id) once', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
 
     await append(event);
     const second = await append(event);
@@ -174,7 +160,7 @@ describe('inbox: processed event ids in the effect’s transaction', () => {
   });
 
   it('makes a concurrent second attempt wait for the first and then refuse', async () => {
-    const event = verified();
+    const event = userVerifiedEvent();
     let commitFirst!: () => void;
     const firstMayCommit = new Promise<void>((resolve) => {
       commitFirst = resolve;

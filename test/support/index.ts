@@ -4,3 +4,4 @@ export * from './redis-server.js';
 export * from './wait-for.js';
 export * from './postgres.js';
 export * from './in-process-service.js';
+export * from './events.js';
