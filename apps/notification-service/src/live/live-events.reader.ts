@@ -7,7 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import {
   eventBusRedisUrl,
-  exponentialBackoff,
+  reconnectForever,
   redisOptionsFromUrl,
 } from '@app/common';
 import { EVENT_TYPES, type EventType } from '@app/contracts';
@@ -36,6 +36,10 @@ const BLOCK_MS = 1_000;
 const READ_COUNT = 500;
 /** Entries read per XRANGE while a client catches up. */
 const PAGE = 500;
+/** Wait before reading again after a Redis error. */
+const RETRY_MS = 1_000;
+const pause = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Follows every event stream of the bus with one blocking reader and hands
@@ -67,8 +71,7 @@ export class LiveEventsReader
     const options = {
       ...redisOptionsFromUrl(eventBusRedisUrl(this.config)),
       maxRetriesPerRequest: null,
-      retryStrategy: (attempt: number) =>
-        exponentialBackoff(attempt, { initialMs: 100, maxMs: 5_000 }),
+      retryStrategy: reconnectForever(),
     };
     this.blocking = new Redis(options);
     this.queries = new Redis(options);
@@ -185,7 +188,7 @@ export class LiveEventsReader
       } catch (error) {
         if (!this.running) return;
         this.report(error as Error);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await pause(RETRY_MS);
       }
     }
   }
@@ -207,7 +210,7 @@ export class LiveEventsReader
         return;
       } catch (error) {
         this.report(error as Error);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await pause(RETRY_MS);
       }
     }
   }
