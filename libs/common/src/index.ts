@@ -26,3 +26,4 @@ export * from './http/start-service.js';
 export * from './database/unique-violation.js';
 export * from './jobs/logged-worker-host.js';
 export * from './metrics/metrics.module.js';
+export * from './jobs/job-correlation.js';

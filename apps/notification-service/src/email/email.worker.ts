@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { LoggedWorkerHost } from '@app/common';
+import { jobCorrelationId, LoggedWorkerHost } from '@app/common';
 import type { EmailNotificationJob } from '@app/contracts';
 import { runWithCorrelation } from '@app/event-bus';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -44,7 +44,7 @@ export class EmailWorker extends LoggedWorkerHost {
   }
 
   process(job: Job<unknown>): Promise<EmailJobResult> {
-    const correlationId = correlationOf(job);
+    const correlationId = jobCorrelationId(job);
     return runWithCorrelation({ correlationId }, () =>
       this.deliver(job, correlationId),
     );
@@ -139,15 +139,6 @@ function render(data: EmailNotificationJob): RenderedEmail {
     }
     throw error;
   }
-}
-
-/** The job's correlation id; a job queued without one gets its own id. */
-function correlationOf(job: Job<unknown>): string {
-  const data = job.data as { correlationId?: unknown } | null | undefined;
-  const carried = data?.correlationId;
-  return typeof carried === 'string' && carried.length > 0
-    ? carried
-    : (job.id ?? 'unknown');
 }
 
 /** BullMQ counts attempts only after they fail: this one is `attemptsMade + 1`. */

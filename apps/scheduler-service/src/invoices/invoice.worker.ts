@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { LoggedWorkerHost } from '@app/common';
+import { jobCorrelationId, LoggedWorkerHost } from '@app/common';
 import { runWithCorrelation } from '@app/event-bus';
 import type { Job } from 'bullmq';
 import {
@@ -29,17 +29,8 @@ export class InvoiceWorker extends LoggedWorkerHost {
   }
 
   process(job: Job<unknown>): Promise<InvoiceJobResult> {
-    return runWithCorrelation({ correlationId: correlationOf(job) }, () =>
+    return runWithCorrelation({ correlationId: jobCorrelationId(job) }, () =>
       this.generator.generate(parseInvoiceJob(job.data), job.id),
     );
   }
-}
-
-/** The job's correlation id; a job queued without one gets its own id. */
-function correlationOf(job: Job<unknown>): string {
-  const data = job.data as { correlationId?: unknown } | null | undefined;
-  const carried = data?.correlationId;
-  return typeof carried === 'string' && carried.length > 0
-    ? carried
-    : (job.id ?? 'unknown');
 }
