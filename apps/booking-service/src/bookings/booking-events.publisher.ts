@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EventPayload, EventType } from '@app/contracts';
 import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { BookingRow } from '../database/schema.js';
 import type { BookingStepEvent } from './booking-state-machine.js';
@@ -14,8 +13,11 @@ import type { BookingStepEvent } from './booking-state-machine.js';
 export class BookingEventsPublisher {
   constructor(private readonly bus: EventBus) {}
 
-  created(booking: BookingRow, transaction: BusTransaction): Promise<void> {
-    return this.publish(
+  async created(
+    booking: BookingRow,
+    transaction: BusTransaction,
+  ): Promise<void> {
+    await this.bus.publish(
       'booking.created',
       {
         bookingId: booking.id,
@@ -27,18 +29,18 @@ export class BookingEventsPublisher {
         status: booking.status,
         timestamp: now(),
       },
-      transaction,
+      { transaction },
     );
   }
 
   /** `booking.approved`, `booking.assigned`, ... with the status it left. */
-  statusChanged(
+  async statusChanged(
     type: BookingStepEvent,
     booking: BookingRow,
     previous: BookingRow,
     transaction: BusTransaction,
   ): Promise<void> {
-    return this.publish(
+    await this.bus.publish(
       type,
       {
         bookingId: booking.id,
@@ -51,16 +53,8 @@ export class BookingEventsPublisher {
         ...(booking.reason !== null && { reason: booking.reason }),
         timestamp: now(),
       },
-      transaction,
+      { transaction },
     );
-  }
-
-  private async publish<TType extends EventType>(
-    type: TType,
-    data: EventPayload<TType>,
-    transaction: BusTransaction,
-  ): Promise<void> {
-    await this.bus.publish(type, data, { transaction });
   }
 }
 

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { EventPayload, EventType } from '@app/contracts';
 import { EventBus, type BusTransaction } from '@app/event-bus';
 import type { UserRow } from '../database/schema.js';
 import type { UserChangeSet } from './users.repository.js';
@@ -16,12 +15,12 @@ export class UserEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  registered(
+  async registered(
     user: UserRow,
     verificationToken: string,
     transaction: BusTransaction,
   ): Promise<void> {
-    return this.publish(
+    await this.bus.publish(
       'user.registered',
       {
         userId: user.id,
@@ -31,12 +30,12 @@ export class UserEventsPublisher {
         verificationToken,
         timestamp: now(),
       },
-      transaction,
+      { transaction },
     );
   }
 
-  verified(user: UserRow, transaction: BusTransaction): Promise<void> {
-    return this.publish(
+  async verified(user: UserRow, transaction: BusTransaction): Promise<void> {
+    await this.bus.publish(
       'user.verified',
       {
         userId: user.id,
@@ -44,31 +43,31 @@ export class UserEventsPublisher {
         name: user.name,
         timestamp: now(),
       },
-      transaction,
+      { transaction },
     );
   }
 
-  updated(
+  async updated(
     userId: string,
     changes: UserChangeSet,
     transaction: BusTransaction,
   ): Promise<void> {
-    return this.publish(
+    await this.bus.publish(
       'user.updated',
       { userId, changes, timestamp: now() },
-      transaction,
+      { transaction },
     );
   }
 
-  deleted(user: UserRow, transaction: BusTransaction): Promise<void> {
-    return this.publish(
+  async deleted(user: UserRow, transaction: BusTransaction): Promise<void> {
+    await this.bus.publish(
       'user.deleted',
       {
         userId: user.id,
         email: user.email,
         timestamp: now(),
       },
-      transaction,
+      { transaction },
     );
   }
 
@@ -85,14 +84,6 @@ export class UserEventsPublisher {
         `Could not publish auth.login: ${(error as Error).message}`,
       );
     }
-  }
-
-  private async publish<TType extends EventType>(
-    type: TType,
-    data: EventPayload<TType>,
-    transaction: BusTransaction,
-  ): Promise<void> {
-    await this.bus.publish(type, data, { transaction });
   }
 }
 
