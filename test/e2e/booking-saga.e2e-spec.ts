@@ -7,6 +7,8 @@ import {
   type Api,
   type AppProcess,
   type RedisServer,
+  logInWhenReady,
+  waitUntilHealthy,
 } from '../support/index.js';
 
 interface Notification {
@@ -100,25 +102,9 @@ describe('booking saga across the four services', () => {
       api(app.url),
     );
     for (const app of apps) {
-      await waitFor(
-        async () => (await api(app.url).get('/health')).status === 200,
-        {
-          timeoutMs: 30_000,
-          message: `${app.name} healthy`,
-        },
-      );
+      await waitUntilHealthy(app);
     }
-    const login = await waitFor(
-      async () => {
-        const response = await users.post<{ accessToken: string }>(
-          '/auth/login',
-          ADMIN,
-        );
-        return response.status === 200 && response.body;
-      },
-      { message: 'the admin can log in' },
-    );
-    adminToken = login.accessToken;
+    adminToken = await logInWhenReady(users, ADMIN);
   });
 
   afterAll(async () => {

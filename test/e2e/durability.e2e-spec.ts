@@ -11,6 +11,8 @@ import {
   type Api,
   type AppProcess,
   type RedisServer,
+  logInWhenReady,
+  waitUntilHealthy,
 } from '../support/index.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -36,13 +38,7 @@ describe('no event lost between services', () => {
       env: { ...env, DATA_DIR: dataDir },
     });
     running.add(app);
-    await waitFor(
-      async () => (await api(app.url).get('/health')).status === 200,
-      {
-        timeoutMs: 30_000,
-        message: 'notification-service healthy',
-      },
-    );
+    await waitUntilHealthy(app);
     return app;
   }
 
@@ -123,17 +119,7 @@ describe('no event lost between services', () => {
     };
     userService = await startApp('user-service', { env });
     users = api(userService.url);
-    const login = await waitFor(
-      async () => {
-        const response = await users.post<{ accessToken: string }>(
-          '/auth/login',
-          ADMIN,
-        );
-        return response.status === 200 && response.body;
-      },
-      { timeoutMs: 30_000, message: 'the admin can log in' },
-    );
-    adminToken = login.accessToken;
+    adminToken = await logInWhenReady(users, ADMIN, 30_000);
   });
 
   afterAll(async () => {

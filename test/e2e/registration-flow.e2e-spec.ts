@@ -9,6 +9,8 @@ import {
   type Api,
   type AppProcess,
   type RedisServer,
+  logInWhenReady,
+  waitUntilHealthy,
 } from '../support/index.js';
 
 interface Notification {
@@ -80,25 +82,9 @@ describe('registration flow across user-service and notification-service', () =>
     users = api(userService.url);
     notifications = api(notificationService.url);
     for (const app of [userService, notificationService]) {
-      await waitFor(
-        async () => (await api(app.url).get('/health')).status === 200,
-        {
-          timeoutMs: 30_000,
-          message: `${app.name} healthy`,
-        },
-      );
+      await waitUntilHealthy(app);
     }
-    const login = await waitFor(
-      async () => {
-        const response = await users.post<{ accessToken: string }>(
-          '/auth/login',
-          ADMIN,
-        );
-        return response.status === 200 && response.body;
-      },
-      { message: 'the configured admin can log in' },
-    );
-    adminToken = login.accessToken;
+    adminToken = await logInWhenReady(users, ADMIN);
     const { hostname, port } = new URL(redis.url);
     emailQueue = new Queue('email-notifications', {
       connection: { host: hostname, port: Number(port) },

@@ -5,3 +5,4 @@ export * from './wait-for.js';
 export * from './postgres.js';
 export * from './in-process-service.js';
 export * from './events.js';
+export * from './service-readiness.js';
