@@ -27,3 +27,11 @@ export const inboxKey = (
 
 export const INBOX_IN_PROGRESS = 'in-progress';
 export const INBOX_DONE = 'done';
+
+/**
+ * The set of consumer groups that consume one event type, registered by each
+ * durable server when it starts: retention waits for every group in it, also
+ * while the group's service is down.
+ */
+export const consumerGroupsKey = (keyPrefix: string, type: string): string =>
+  `${keyPrefix}groups:${type}`;
