@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,11 +14,16 @@ export interface RedisServerOptions {
   timeoutMs?: number;
   /** More configuration, e.g. `['--stream-node-max-entries', '1']`. */
   extraArgs?: string[];
+  /**
+   * Serve TLS only (no plain port) with this certificate; the URL becomes
+   * `rediss://` and clients must trust `caFile`.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** A private redis-server started by {@link startRedisServer}. */
 export interface RedisServer {
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with `tls`) */
   readonly url: string;
   readonly port: number;
   /** Its working directory (AOF files live here). */
@@ -46,10 +51,31 @@ export interface RedisServer {
 export async function startRedisServer(
   options: RedisServerOptions = {},
 ): Promise<RedisServer> {
-  const { appendOnly = false, timeoutMs = 10_000, extraArgs = [] } = options;
+  const {
+    appendOnly = false,
+    timeoutMs = 10_000,
+    extraArgs = [],
+    tls,
+  } = options;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'e2e-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  const listenArgs = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.certFile,
+        '--tls-key-file',
+        tls.keyFile,
+        '--tls-ca-cert-file',
+        tls.caFile,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
@@ -60,8 +86,7 @@ export async function startRedisServer(
     const proc = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listenArgs,
         '--bind',
         '127.0.0.1',
         '--dir',
@@ -97,7 +122,8 @@ export async function startRedisServer(
       });
     });
     const state = await waitFor(
-      async () => (failure ? 'failed' : (await ping(port)) && 'up'),
+      async () =>
+        failure ? 'failed' : (await ping(port, tls?.caFile)) && 'up',
       { timeoutMs, intervalMs: 50, message: `redis-server PING on ${port}` },
     ).catch(async (error: unknown) => {
       await stop();
@@ -129,10 +155,11 @@ export async function startRedisServer(
 }
 
 /** True when a server on `port` answers PING; false on any error. */
-async function ping(port: number): Promise<boolean> {
+async function ping(port: number, tlsCaFile?: string): Promise<boolean> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
+    ...(tlsCaFile && { tls: { ca: readFileSync(tlsCaFile) } }),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
@@ -8,8 +9,10 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
   type ValidationError,
+  type ValidationOptions,
 } from 'class-validator';
 
 const REDIS_URL = {
@@ -17,6 +20,28 @@ const REDIS_URL = {
   require_tld: false,
   require_protocol: true,
 };
+
+/** A path to a file this process can read. */
+export function IsReadableFile(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isReadableFile',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || value === '') return false;
+          try {
+            accessSync(value, constants.R_OK);
+            return statSync(value).isFile();
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: () => '$property must name a readable file',
+      },
+    },
+    options,
+  );
+}
 
 /**
  * Variables every service reads (ARCHITECTURE.md section 7). A service with
@@ -55,6 +80,13 @@ export class ServiceEnvironment {
     message: 'REDIS_URL must be a redis:// or rediss:// URL',
   })
   REDIS_URL?: string;
+
+  /** PEM CA bundle that `rediss://` servers are verified against. */
+  @IsOptional()
+  @IsReadableFile({
+    message: 'REDIS_TLS_CA_FILE must name a readable PEM file',
+  })
+  REDIS_TLS_CA_FILE?: string;
 
   @IsOptional()
   @IsString()

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   describeRedisUrl,
   redisOptionsFromUrl,
@@ -51,6 +54,20 @@ describe('Redis URL resolution', () => {
       host: 'localhost',
       port: 6379,
     });
+  });
+
+  it('trusts the given CA file for rediss:// only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-ca-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, 'PEM BYTES');
+    try {
+      expect(redisOptionsFromUrl('rediss://host', caFile).tls).toEqual({
+        ca: Buffer.from('PEM BYTES'),
+      });
+      expect(redisOptionsFromUrl('redis://host', caFile).tls).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hides credentials when describing a URL', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
 
 export interface RedisUrlSource {
@@ -38,9 +39,14 @@ export function resolveCacheRedisUrl(env: RedisUrlSource): string {
 /**
  * ioredis options from a `redis://` or `rediss://` URL. Nest's Redis
  * transport spreads options into `new Redis({...})`, so it needs them as an
- * object rather than a URL; `rediss://` turns TLS on.
+ * object rather than a URL; `rediss://` turns TLS on, verifying the server
+ * against `tlsCaFile` (`REDIS_TLS_CA_FILE`, for a private CA) or else the
+ * system's trusted CAs.
  */
-export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
+export function redisOptionsFromUrl(
+  redisUrl: string,
+  tlsCaFile: string | undefined = process.env.REDIS_TLS_CA_FILE,
+): RedisOptions {
   const url = new URL(redisUrl);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   return {
@@ -49,7 +55,9 @@ export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
     ...(url.username && { username: decodeURIComponent(url.username) }),
     ...(url.password && { password: decodeURIComponent(url.password) }),
     ...(Number.isInteger(db) && db > 0 && { db }),
-    ...(url.protocol === 'rediss:' && { tls: {} }),
+    ...(url.protocol === 'rediss:' && {
+      tls: tlsCaFile ? { ca: readFileSync(tlsCaFile) } : {},
+    }),
   };
 }
 
