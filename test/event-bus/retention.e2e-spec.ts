@@ -69,6 +69,25 @@ class WatcherConsumer {
   }
 }
 
+/** Fakes `Date` alone, running at real speed; timers stay real. */
+function fakeDateOnly(): void {
+  jest.useFakeTimers({
+    advanceTimers: true,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
+
 /** Moves `Date` forward; timers keep real time. */
 function moveClock(ms: number): void {
   jest.setSystemTime(Date.now() + ms);
@@ -194,12 +213,14 @@ describe('stream retention that waits for every consumer group', () => {
     await redis?.kill();
   });
 
-  const start = async (...args: Parameters<typeof startService> extends [
-    RedisServer,
-    ...infer Rest,
-  ]
-    ? Rest
-    : never) => {
+  const start = async (
+    ...args: Parameters<typeof startService> extends [
+      RedisServer,
+      ...infer Rest,
+    ]
+      ? Rest
+      : never
+  ) => {
     const app = await startService(redis, ...args);
     apps.push(app);
     return app;
@@ -210,21 +231,7 @@ describe('stream retention that waits for every consumer group', () => {
   };
 
   it('a group stopped for longer than the retention handles every event once when it returns', async () => {
-    jest.useFakeTimers({
-      advanceTimers: true,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const watcher = await start('retention-watcher', [WatcherConsumer]);
     let sleeper = await start('retention-sleeper', [SleeperConsumer]);
     // What each durable server registers when it starts.
@@ -259,12 +266,9 @@ describe('stream retention that waits for every consumer group', () => {
     moveClock(31_000);
     // `before` is now older than the retention, while the sleeper is away.
     const after = await publishMany(watcher, 'user.verified', 3);
-    await waitFor(() => handledByWatcher(after), {
-      timeoutMs: 30_000,
-      message: 'the watcher handled the events published after the window',
-    });
 
-    // The task trimmed what both groups handled, and stopped there.
+    // The task trimmed what both groups handled, and stopped there. (Before
+    // the task, each append trimmed by the clock alone: nothing was kept.)
     const kept = await waitFor(
       async () => {
         const ids = await eventIdsOn(raw, verifiedStream);
@@ -277,6 +281,10 @@ describe('stream retention that waits for every consumer group', () => {
       },
     );
     expect(kept).toEqual([...before, ...during, ...after]);
+    await waitFor(() => handledByWatcher(after), {
+      timeoutMs: 30_000,
+      message: 'the watcher handled the events published after the window',
+    });
 
     sleeper = await start('retention-sleeper', [SleeperConsumer]);
     const missed = [...before, ...during, ...after];
@@ -299,21 +307,7 @@ describe('stream retention that waits for every consumer group', () => {
   });
 
   it('keeps a stream for a registered group that never ran, reports its lag, and releases it when an admin removes the group', async () => {
-    jest.useFakeTimers({
-      advanceTimers: true,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     const app = await start('retention-admin', []);
     await raw.sadd(consumerGroupsKey(KEY_PREFIX, 'user.deleted'), 'ghost');
     const published = await publishMany(app, 'user.deleted', 2);
@@ -398,21 +392,7 @@ describe('the retention ceiling', () => {
   });
 
   it("moves what a stopped group never handled into that group's dead letters, with the reason, and counts it", async () => {
-    jest.useFakeTimers({
-      advanceTimers: true,
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    fakeDateOnly();
     app = await startService(redis, 'ceiling-test', [], {
       EVENT_STREAM_MAX_RETENTION_SECONDS: 120,
     });
