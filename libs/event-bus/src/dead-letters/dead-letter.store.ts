@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { idAt } from '../retention/stream-ids.js';
 import { deadLetterKey } from '../transport/streams/redis-streams.constants.js';
 import {
   encodeDeadLetter,
@@ -22,9 +23,25 @@ export const DEFAULT_DEAD_LETTER_BOUNDS: DeadLetterBounds = {
 /** Share of a bound past which health warns, before anything is discarded. */
 export const DEAD_LETTER_WARNING_RATIO = 0.8;
 
-/** Ids of one group's dead letters, scored by time: bounds and lists by group. */
+/**
+ * One group's dead letters, as {@link indexMember}s of a sorted set whose
+ * scores are all 0, so members sort exactly as the ids do: bounds and lists
+ * by group.
+ */
 export const deadLetterIndexKey = (keyPrefix: string, group: string): string =>
   `${keyPrefix}dead-letters:group:${group}`;
+
+/** A dead letter id as a member of its group's index: zero-padded, so it sorts. */
+export const indexMember = (id: string): string => {
+  const [ms, seq = '0'] = id.split('-');
+  return `${ms.padStart(20, '0')}-${seq.padStart(20, '0')}`;
+};
+
+/** The dead letter id of an index member. */
+export const idOfIndexMember = (member: string): string => {
+  const [ms, seq] = member.split('-');
+  return `${BigInt(ms)}-${BigInt(seq)}`;
+};
 
 /** The groups that have had dead letters. */
 export const deadLetterGroupsKey = (keyPrefix: string): string =>
@@ -67,6 +84,15 @@ export interface AppendedDeadLetters {
 const APPEND_SCRIPT = `
 local dlq, index, discardedKey, groupsKey, source = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, maxCount, oldest, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+
+local function member(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return string.rep('0', 20 - #ms) .. ms .. '-' .. string.rep('0', 20 - #seq) .. seq
+end
+local function idOf(m)
+  local ms, seq = string.match(m, '^(%d+)-(%d+)$')
+  return (string.gsub(ms, '^0+(%d)', '%1')) .. '-' .. (string.gsub(seq, '^0+(%d)', '%1'))
+end
 local from, to, count = ARGV[5], ARGV[6], tonumber(ARGV[7])
 
 local entriesRead = false
@@ -104,7 +130,7 @@ for _ = 1, count do
   end
   if write then
     local id = redis.call('XADD', dlq, '*', unpack(fields))
-    redis.call('ZADD', index, string.match(id, '^%d+'), id)
+    redis.call('ZADD', index, 0, member(id))
     added[#added + 1] = id
   end
 end
@@ -122,7 +148,8 @@ end
 
 local discarded = {}
 local function drop(ids)
-  for _, id in ipairs(ids) do
+  for _, m in ipairs(ids) do
+    local id = idOf(m)
     local entry = redis.call('XRANGE', dlq, id, id)[1]
     if entry then
       local handler = ''
@@ -134,9 +161,9 @@ local function drop(ids)
     end
   end
 end
-local expired = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. oldest)
+local expired = redis.call('ZRANGEBYLEX', index, '-', '(' .. oldest)
 if #expired > 0 then
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. oldest)
+  redis.call('ZREMRANGEBYLEX', index, '-', '(' .. oldest)
   drop(expired)
 end
 local excess = redis.call('ZCARD', index) - maxCount
@@ -185,7 +212,7 @@ export async function appendDeadLetters(
     stream,
     group,
     String(bounds.maxPerGroup),
-    String(Math.floor(now - bounds.maxAgeSeconds * 1_000)),
+    indexMember(idAt(now - bounds.maxAgeSeconds * 1_000)),
     source.kind,
     source.kind === 'undelivered' ? (source.from ?? '') : '',
     source.kind === 'undelivered' ? source.to : '',

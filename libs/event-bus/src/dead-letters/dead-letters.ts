@@ -7,7 +7,7 @@ import {
 } from '../event-bus.constants.js';
 import { deadLetterBounds } from '../event-bus-config.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
-import { compareIds, timeOf } from '../retention/stream-ids.js';
+import { timeOf } from '../retention/stream-ids.js';
 import {
   deadLetterKey,
   ENVELOPE_FIELD,
@@ -26,6 +26,8 @@ import {
   deadLetterDiscardedKey,
   deadLetterGroupsKey,
   deadLetterIndexKey,
+  idOfIndexMember,
+  indexMember,
   type DeadLetterBounds,
 } from './dead-letter.store.js';
 
@@ -109,12 +111,12 @@ export class DeadLetters {
       );
       return entries.map(([id, fields]) => decodeDeadLetter(id, fields, true));
     }
-    const ids = await this.client().zrevrange(
+    const members = await this.client().zrevrange(
       deadLetterIndexKey(this.keyPrefix, query.group),
       0,
       limit - 1,
     );
-    return (await this.read(ids)).map(([id, fields]) =>
+    return (await this.read(members.map(idOfIndexMember))).map(([id, fields]) =>
       decodeDeadLetter(id, fields, true),
     );
   }
@@ -167,7 +169,7 @@ export class DeadLetters {
     await this.client()
       .multi()
       .xdel(this.key, id)
-      .zrem(deadLetterIndexKey(this.keyPrefix, group), id)
+      .zrem(deadLetterIndexKey(this.keyPrefix, group), indexMember(id))
       .exec();
   }
 
@@ -186,11 +188,14 @@ export class DeadLetters {
     for (const group of groups.sort()) {
       const index = deadLetterIndexKey(this.keyPrefix, group);
       const count = await redis.zcard(index);
-      const [, oldestMs] = await redis.zrange(index, 0, 0, 'WITHSCORES');
+      const [oldest] = await redis.zrange(index, 0, 0);
       const oldestAgeSeconds =
-        oldestMs === undefined
+        oldest === undefined
           ? null
-          : Math.max(0, Math.round((now - Number(oldestMs)) / 1_000));
+          : Math.max(
+              0,
+              Math.round((now - timeOf(idOfIndexMember(oldest))) / 1_000),
+            );
       summary.groups[group] = {
         count,
         oldestAgeSeconds,
@@ -271,7 +276,12 @@ export class DeadLetters {
       for (const [id, fields] of entries) {
         const group = fieldOf(fields, DEAD_LETTER_GROUP_FIELD) ?? '';
         multi
-          .zadd(deadLetterIndexKey(this.keyPrefix, group), 'NX', timeOf(id), id)
+          .zadd(
+            deadLetterIndexKey(this.keyPrefix, group),
+            'NX',
+            0,
+            indexMember(id),
+          )
           .sadd(deadLetterGroupsKey(this.keyPrefix), group);
       }
       await multi.exec();
@@ -292,7 +302,7 @@ export class DeadLetters {
         letter.group,
       )
       .xdel(this.key, id)
-      .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), id)
+      .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), indexMember(id))
       .exec()) as [[null, string], ...unknown[]];
     this.logger.log(
       `Replayed dead letter ${id} (${letter.handler}) to ${letter.group} as ${replayedId}`,
@@ -320,15 +330,15 @@ export class DeadLetters {
     if (!group) {
       return this.client().xrange(this.key, '-', until, 'COUNT', limit);
     }
-    const ids = await this.client().zrangebyscore(
+    const members = await this.client().zrangebylex(
       deadLetterIndexKey(this.keyPrefix, group),
-      '-inf',
-      timeOf(until),
+      '-',
+      `[${indexMember(until)}`,
       'LIMIT',
       0,
       limit,
     );
-    return this.read(ids.filter((id) => compareIds(id, until) <= 0));
+    return this.read(members.map(idOfIndexMember));
   }
 
   /** Letters up to `until` (of one group, if given). */
@@ -338,13 +348,12 @@ export class DeadLetters {
       ? [group]
       : await redis.smembers(deadLetterGroupsKey(this.keyPrefix));
     let count = 0;
-    const untilMs = timeOf(until);
     for (const name of groups) {
-      const index = deadLetterIndexKey(this.keyPrefix, name);
-      count += await redis.zcount(index, '-inf', `(${untilMs}`);
-      // Letters of the same millisecond may come after `until`.
-      const sameMs = await redis.zrangebyscore(index, untilMs, untilMs);
-      count += sameMs.filter((id) => compareIds(id, until) <= 0).length;
+      count += await redis.zlexcount(
+        deadLetterIndexKey(this.keyPrefix, name),
+        '-',
+        `[${indexMember(until)}`,
+      );
     }
     return count;
   }
