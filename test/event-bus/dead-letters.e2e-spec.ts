@@ -186,6 +186,6 @@ describe('dead letters: a handler that keeps failing, then replay', () => {
       .set('authorization', `Bearer ${admin}`)
       .send({})
       .expect(200);
-    expect(all.body).toEqual({ replayed: 0 });
+    expect(all.body).toEqual({ replayed: 0, remaining: 0 });
   });
 });

@@ -5,13 +5,19 @@ import {
   DEFAULT_STREAM_RETENTION_SECONDS,
 } from './event-bus.constants.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
+import {
+  DEFAULT_DEAD_LETTER_BOUNDS,
+  type DeadLetterBounds,
+} from './dead-letters/dead-letter.store.js';
+import { DEFAULT_STREAM_MAX_RETENTION_SECONDS } from './retention/retention.constants.js';
 
 /**
  * `EventBusModule` options of a service from its validated environment:
  * `SERVICE_NAME` (default `service`), the event-bus Redis URL,
- * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS` and the
- * durable consumers' tuning
- * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`).
+ * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS`,
+ * `EVENT_STREAM_MAX_RETENTION_SECONDS` and the durable consumers' tuning
+ * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`,
+ * `EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP`, `EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -24,9 +30,18 @@ export function eventBusOptionsFromConfig(
     streamRetentionSeconds: config.get<number>(
       'EVENT_STREAM_RETENTION_SECONDS',
     ),
+    streamMaxRetentionSeconds: config.get<number>(
+      'EVENT_STREAM_MAX_RETENTION_SECONDS',
+    ),
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),
+      deadLetterMaxPerGroup: config.get<number>(
+        'EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP',
+      ),
+      deadLetterMaxAgeSeconds: config.get<number>(
+        'EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS',
+      ),
     },
   };
 }
@@ -46,4 +61,35 @@ export function streamRetentionSeconds(
     options.streamRetentionSeconds ?? DEFAULT_STREAM_RETENTION_SECONDS,
     options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
   );
+}
+
+/**
+ * The hard ceiling of a stream's retention: entries a group has not handled
+ * by then move to its dead letters. `streamMaxRetentionSeconds` (default a
+ * week), never less than the ordinary retention.
+ */
+export function streamMaxRetentionSeconds(
+  options: Pick<
+    EventBusModuleOptions,
+    'streamRetentionSeconds' | 'historyTtlSeconds' | 'streamMaxRetentionSeconds'
+  >,
+): number {
+  return Math.max(
+    options.streamMaxRetentionSeconds ?? DEFAULT_STREAM_MAX_RETENTION_SECONDS,
+    streamRetentionSeconds(options),
+  );
+}
+
+/** How many dead letters each group keeps, and how long. */
+export function deadLetterBounds(
+  options: Pick<EventBusModuleOptions, 'durable'>,
+): DeadLetterBounds {
+  return {
+    maxPerGroup:
+      options.durable?.deadLetterMaxPerGroup ??
+      DEFAULT_DEAD_LETTER_BOUNDS.maxPerGroup,
+    maxAgeSeconds:
+      options.durable?.deadLetterMaxAgeSeconds ??
+      DEFAULT_DEAD_LETTER_BOUNDS.maxAgeSeconds,
+  };
 }

@@ -38,6 +38,9 @@ import { EventBusStats } from './stats/event-bus.stats.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
 import { busReconnectDelay } from './transport/redis-retry.js';
 import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
+import { ConsumerGroupsController } from './retention/consumer-groups.controller.js';
+import { StreamRetention } from './retention/stream-retention.js';
+import { StreamLagGauges } from './stats/stream-lag.gauges.js';
 
 function createBusRedis(options: EventBusModuleOptions): Redis | null {
   if (options.mode === 'local-only' || !options.redisUrl) return null;
@@ -72,7 +75,11 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
  */
 @Module({
   imports: [TerminusModule],
-  controllers: [EventBusController, DeadLettersController],
+  controllers: [
+    EventBusController,
+    DeadLettersController,
+    ConsumerGroupsController,
+  ],
   providers: [
     { provide: APP_FILTER, useClass: EventHandlerErrorFilter },
     {
@@ -93,8 +100,11 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     OutboxStore,
     OutboxRelay,
     EventInbox,
+    StreamRetention,
+    StreamLagGauges,
   ],
   exports: [
+    StreamRetention,
     DeadLetters,
     EventReplayer,
     EventInbox,

@@ -120,6 +120,16 @@ export class ServiceEnvironment {
   @Min(60)
   EVENT_STREAM_RETENTION_SECONDS?: number;
 
+  /**
+   * Hard ceiling of a stream's retention: what a consumer group has not
+   * handled by then moves to its dead letters (never below the retention).
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  EVENT_STREAM_MAX_RETENTION_SECONDS?: number;
+
   /** Deliveries of an event before it goes to the dead letters. */
   @IsOptional()
   @Type(() => Number)
@@ -134,6 +144,20 @@ export class ServiceEnvironment {
   @IsInt()
   @Min(100)
   EVENT_BUS_CLAIM_IDLE_MS?: number;
+
+  /** Dead letters kept per consumer group; past it the oldest are discarded. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP?: number;
+
+  /** How long dead letters are kept, in seconds. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS?: number;
 
   @IsOptional()
   @IsUrl(

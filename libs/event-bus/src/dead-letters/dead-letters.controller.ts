@@ -19,11 +19,16 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
-import { DeadLetterNotFoundError, DeadLetters } from './dead-letters.js';
+import {
+  DeadLetterNotFoundError,
+  DeadLetters,
+  MAX_REPLAY_PAGE,
+} from './dead-letters.js';
 
 export class DeadLetterQueryDto {
   @IsOptional()
@@ -44,6 +49,20 @@ export class ReplayAllDto {
   @IsString()
   @MaxLength(200)
   group?: string;
+
+  /** Letters replayed by this request (default 100). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_REPLAY_PAGE)
+  limit?: number;
+
+  /** The `cursor` of the previous page: continues the same replay-all. */
+  @IsOptional()
+  @Matches(/^\d{1,20}-\d{1,20}$/, {
+    message: 'cursor must be the cursor of a previous replay page',
+  })
+  cursor?: string;
 }
 
 /** Stream entry ids look like `1700000000000-0`. */
@@ -69,13 +88,15 @@ export class DeadLettersController {
     return { items: await this.run(() => this.deadLetters.list(query)) };
   }
 
-  /** Replays every dead letter, or those of one consumer group. */
+  /**
+   * Replays the dead letters (of one consumer group, if given) in pages of
+   * `limit`: the answer says how many remain and gives the `cursor` of the
+   * next page; letters added after the first page are left alone.
+   */
   @Post('replay')
   @HttpCode(HttpStatus.OK)
   async replayAll(@Body() body: ReplayAllDto) {
-    return {
-      replayed: await this.run(() => this.deadLetters.replayAll(body.group)),
-    };
+    return this.run(() => this.deadLetters.replayPage(body));
   }
 
   @Post(':id/replay')

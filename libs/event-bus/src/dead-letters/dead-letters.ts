@@ -5,29 +5,33 @@ import {
   EVENT_BUS_REDIS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
-import type { EventEnvelope } from '../envelope/event-envelope.js';
-import { redactSensitive } from '../envelope/redact.js';
+import { deadLetterBounds } from '../event-bus-config.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { timeOf } from '../retention/stream-ids.js';
 import {
   deadLetterKey,
   ENVELOPE_FIELD,
   TARGET_GROUP_FIELD,
 } from '../transport/streams/redis-streams.constants.js';
+import {
+  decodeDeadLetter,
+  DEAD_LETTER_GROUP_FIELD,
+  fieldOf,
+  rawEnvelopeOf,
+  type DeadLetter,
+} from './dead-letter.codec.js';
+import {
+  appendDeadLetters,
+  DEAD_LETTER_WARNING_RATIO,
+  deadLetterDiscardedKey,
+  deadLetterGroupsKey,
+  deadLetterIndexKey,
+  idOfIndexMember,
+  indexMember,
+  type DeadLetterBounds,
+} from './dead-letter.store.js';
 
-export interface DeadLetter {
-  /** Entry id in the dead-letter stream. */
-  id: string;
-  /** The event (sensitive fields redacted), or the raw text if unreadable. */
-  event: EventEnvelope | string | null;
-  /** The stream the event came from, and the handler's event type. */
-  stream: string;
-  handler: string;
-  /** The consumer group (service) whose handler failed. */
-  group: string;
-  error: string;
-  deliveries: number;
-  failedAt: string;
-}
+export type { DeadLetter } from './dead-letter.codec.js';
 
 /** Thrown when a dead letter id is not in the stream. */
 export class DeadLetterNotFoundError extends Error {
@@ -37,21 +41,59 @@ export class DeadLetterNotFoundError extends Error {
   }
 }
 
+/** Default and largest number of letters one replay-all request replays. */
+export const DEFAULT_REPLAY_PAGE = 100;
+export const MAX_REPLAY_PAGE = 1_000;
+
+/** One page of a replay-all. */
+export interface ReplayPage {
+  /** Letters replayed by this request. */
+  replayed: number;
+  /** Letters of the same replay-all still waiting. */
+  remaining: number;
+  /**
+   * Pass it back for the next page while letters remain: the last letter
+   * id of the first request, so letters added meanwhile (for example a
+   * replay that failed again) are never picked up.
+   */
+  cursor?: string;
+}
+
+/** Per group: letters kept, the oldest's age, and how many were discarded. */
+export interface DeadLetterGroupSummary {
+  count: number;
+  oldestAgeSeconds: number | null;
+  discarded: number;
+}
+
+export interface DeadLetterSummary {
+  bounds: DeadLetterBounds;
+  groups: Record<string, DeadLetterGroupSummary>;
+  /** Said before anything is discarded (at 80% of a bound). */
+  warnings: string[];
+}
+
 /**
- * The dead letters of the durable transport: listed, replayed one by one or
- * all (to the failed consumer group only: the others handled the event
- * already), and deleted.
+ * The dead letters of the durable transport, in one stream with an index
+ * per consumer group: listed, replayed one by one or all in pages (to the
+ * failed consumer group only: the others handled the event already), and
+ * deleted; each group keeps at most its bounds (count and age), the oldest
+ * discarded past them and counted.
  */
 @Injectable()
 export class DeadLetters {
   private readonly logger = new Logger(DeadLetters.name);
+  private readonly keyPrefix: string;
   private readonly key: string;
+  readonly bounds: DeadLetterBounds;
 
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
   ) {
-    this.key = deadLetterKey(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.key = deadLetterKey(this.keyPrefix);
+    this.bounds = deadLetterBounds(options);
   }
 
   /** Newest first. */
@@ -59,70 +101,272 @@ export class DeadLetters {
     query: { group?: string; limit?: number } = {},
   ): Promise<DeadLetter[]> {
     const limit = query.limit ?? 50;
-    const entries = await this.client().xrevrange(
-      this.key,
-      '+',
-      '-',
-      'COUNT',
-      query.group ? limit * 20 : limit,
+    if (!query.group) {
+      const entries = await this.client().xrevrange(
+        this.key,
+        '+',
+        '-',
+        'COUNT',
+        limit,
+      );
+      return entries.map(([id, fields]) => decodeDeadLetter(id, fields, true));
+    }
+    const members = await this.client().zrevrange(
+      deadLetterIndexKey(this.keyPrefix, query.group),
+      0,
+      limit - 1,
     );
-    return entries
-      .map(([id, fields]) => toDeadLetter(id, fields, true))
-      .filter((letter) => !query.group || letter.group === query.group)
-      .slice(0, limit);
+    return (await this.read(members.map(idOfIndexMember))).map(([id, fields]) =>
+      decodeDeadLetter(id, fields, true),
+    );
   }
 
   /** Puts the event back on its stream for the failed group; returns the new entry id. */
   async replay(id: string): Promise<string> {
     const [entry] = await this.client().xrange(this.key, id, id);
     if (!entry) throw new DeadLetterNotFoundError(id);
-    const letter = toDeadLetter(entry[0], entry[1], false);
-    const raw = fieldOf(entry[1], ENVELOPE_FIELD) ?? 'null';
+    return this.replayEntry(entry[0], entry[1]);
+  }
+
+  /**
+   * Replays, oldest first, at most `limit` letters (of one group, if
+   * given) among those that existed when the first page was asked for.
+   */
+  async replayPage(
+    query: { group?: string; limit?: number; cursor?: string } = {},
+  ): Promise<ReplayPage> {
+    const limit = Math.min(query.limit ?? DEFAULT_REPLAY_PAGE, MAX_REPLAY_PAGE);
+    const until = query.cursor ?? (await this.lastId());
+    if (!until) return { replayed: 0, remaining: 0 };
+    const entries = await this.oldestUntil(until, limit, query.group);
+    for (const [id, fields] of entries) {
+      await this.replayEntry(id, fields);
+    }
+    const remaining = await this.countUntil(until, query.group);
+    return {
+      replayed: entries.length,
+      remaining,
+      ...(remaining > 0 && { cursor: until }),
+    };
+  }
+
+  /** Replays every dead letter there is now (of one group, if given), page by page. */
+  async replayAll(group?: string): Promise<number> {
+    let replayed = 0;
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.replayPage({ group, cursor });
+      replayed += page.replayed;
+      if (!page.cursor || page.replayed === 0) return replayed;
+      cursor = page.cursor;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const [entry] = await this.client().xrange(this.key, id, id);
+    if (!entry) throw new DeadLetterNotFoundError(id);
+    const group = fieldOf(entry[1], DEAD_LETTER_GROUP_FIELD) ?? '';
+    await this.client()
+      .multi()
+      .xdel(this.key, id)
+      .zrem(deadLetterIndexKey(this.keyPrefix, group), indexMember(id))
+      .exec();
+  }
+
+  /** Per group counts, ages and discards, with warnings near the bounds. */
+  async summary(now = Date.now()): Promise<DeadLetterSummary> {
+    const redis = this.client();
+    const groups = await redis.smembers(deadLetterGroupsKey(this.keyPrefix));
+    const discarded = await redis.hgetall(
+      deadLetterDiscardedKey(this.keyPrefix),
+    );
+    const summary: DeadLetterSummary = {
+      bounds: this.bounds,
+      groups: {},
+      warnings: [],
+    };
+    for (const group of groups.sort()) {
+      const index = deadLetterIndexKey(this.keyPrefix, group);
+      const count = await redis.zcard(index);
+      const [oldest] = await redis.zrange(index, 0, 0);
+      const oldestAgeSeconds =
+        oldest === undefined
+          ? null
+          : Math.max(
+              0,
+              Math.round((now - timeOf(idOfIndexMember(oldest))) / 1_000),
+            );
+      summary.groups[group] = {
+        count,
+        oldestAgeSeconds,
+        discarded: Number(discarded[group] ?? 0),
+      };
+      const { maxPerGroup, maxAgeSeconds } = this.bounds;
+      if (count >= maxPerGroup * DEAD_LETTER_WARNING_RATIO) {
+        summary.warnings.push(
+          `${group} keeps ${count} dead letters of at most ${maxPerGroup}: past that the oldest are discarded; replay or delete them`,
+        );
+      }
+      if (
+        oldestAgeSeconds !== null &&
+        oldestAgeSeconds >= maxAgeSeconds * DEAD_LETTER_WARNING_RATIO
+      ) {
+        summary.warnings.push(
+          `${group}'s oldest dead letter is ${oldestAgeSeconds} s old: letters are discarded after ${maxAgeSeconds} s; replay or delete them`,
+        );
+      }
+    }
+    for (const [group, count] of Object.entries(discarded)) {
+      summary.groups[group] ??= {
+        count: 0,
+        oldestAgeSeconds: null,
+        discarded: Number(count),
+      };
+    }
+    return summary;
+  }
+
+  /**
+   * Applies the bounds to every group (age matters also when no letter is
+   * written), after indexing letters written without an index (by a bus
+   * before the bounds). Returns the handler types of the discarded letters.
+   */
+  async enforceBounds(now = Date.now()): Promise<string[]> {
+    const redis = this.client();
+    await this.indexUnindexed();
+    const discarded: string[] = [];
+    for (const group of await redis.smembers(
+      deadLetterGroupsKey(this.keyPrefix),
+    )) {
+      const result = await appendDeadLetters(
+        redis,
+        {
+          keyPrefix: this.keyPrefix,
+          group,
+          stream: this.key,
+          bounds: this.bounds,
+          now,
+        },
+        [],
+        { kind: 'none' },
+      );
+      discarded.push(...result.discarded);
+    }
+    if (discarded.length > 0) {
+      this.logger.warn(
+        `Discarded ${discarded.length} dead letters past their bounds (${this.bounds.maxPerGroup} per group, ${this.bounds.maxAgeSeconds} s)`,
+      );
+    }
+    return discarded;
+  }
+
+  private async indexUnindexed(): Promise<void> {
+    const redis = this.client();
+    const groups = await redis.smembers(deadLetterGroupsKey(this.keyPrefix));
+    let indexed = 0;
+    for (const group of groups) {
+      indexed += await redis.zcard(deadLetterIndexKey(this.keyPrefix, group));
+    }
+    if ((await redis.xlen(this.key)) <= indexed) return;
+    let from = '-';
+    for (;;) {
+      const entries = await redis.xrange(this.key, from, '+', 'COUNT', 500);
+      if (entries.length === 0) return;
+      const multi = redis.multi();
+      for (const [id, fields] of entries) {
+        const group = fieldOf(fields, DEAD_LETTER_GROUP_FIELD) ?? '';
+        multi
+          .zadd(
+            deadLetterIndexKey(this.keyPrefix, group),
+            'NX',
+            0,
+            indexMember(id),
+          )
+          .sadd(deadLetterGroupsKey(this.keyPrefix), group);
+      }
+      await multi.exec();
+      from = `(${entries[entries.length - 1][0]}`;
+    }
+  }
+
+  private async replayEntry(id: string, fields: string[]): Promise<string> {
+    const letter = decodeDeadLetter(id, fields, false);
     const [[, replayedId]] = (await this.client()
       .multi()
       .xadd(
         letter.stream,
         '*',
         ENVELOPE_FIELD,
-        raw,
+        rawEnvelopeOf(fields),
         TARGET_GROUP_FIELD,
         letter.group,
       )
       .xdel(this.key, id)
-      .exec()) as [[null, string], [null, number]];
+      .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), indexMember(id))
+      .exec()) as [[null, string], ...unknown[]];
     this.logger.log(
       `Replayed dead letter ${id} (${letter.handler}) to ${letter.group} as ${replayedId}`,
     );
     return replayedId;
   }
 
-  /** Replays every dead letter (of one group, if given), oldest first. */
-  async replayAll(group?: string): Promise<number> {
-    let replayed = 0;
-    let from = '-';
-    for (;;) {
-      const entries = await this.client().xrange(
-        this.key,
-        from,
-        '+',
-        'COUNT',
-        100,
-      );
-      if (entries.length === 0) return replayed;
-      for (const [id, fields] of entries) {
-        if (!group || fieldOf(fields, 'group') === group) {
-          await this.replay(id);
-          replayed += 1;
-        }
-      }
-      from = `(${entries[entries.length - 1][0]}`;
-    }
+  private async lastId(): Promise<string | undefined> {
+    const [last] = await this.client().xrevrange(
+      this.key,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    );
+    return last?.[0];
   }
 
-  async remove(id: string): Promise<void> {
-    if ((await this.client().xdel(this.key, id)) === 0) {
-      throw new DeadLetterNotFoundError(id);
+  /** The oldest letters up to `until` (of one group, if given). */
+  private async oldestUntil(
+    until: string,
+    limit: number,
+    group?: string,
+  ): Promise<Array<[string, string[]]>> {
+    if (!group) {
+      return this.client().xrange(this.key, '-', until, 'COUNT', limit);
     }
+    const members = await this.client().zrangebylex(
+      deadLetterIndexKey(this.keyPrefix, group),
+      '-',
+      `[${indexMember(until)}`,
+      'LIMIT',
+      0,
+      limit,
+    );
+    return this.read(members.map(idOfIndexMember));
+  }
+
+  /** Letters up to `until` (of one group, if given). */
+  private async countUntil(until: string, group?: string): Promise<number> {
+    const redis = this.client();
+    const groups = group
+      ? [group]
+      : await redis.smembers(deadLetterGroupsKey(this.keyPrefix));
+    let count = 0;
+    for (const name of groups) {
+      count += await redis.zlexcount(
+        deadLetterIndexKey(this.keyPrefix, name),
+        '-',
+        `[${indexMember(until)}`,
+      );
+    }
+    return count;
+  }
+
+  /** Entries by id, in the given order, skipping those gone meanwhile. */
+  private async read(ids: string[]): Promise<Array<[string, string[]]>> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client().pipeline();
+    for (const id of ids) pipeline.xrange(this.key, id, id);
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(
+      ([, entries]) => (entries as Array<[string, string[]]>) ?? [],
+    );
   }
 
   private client(): Redis {
@@ -130,40 +374,4 @@ export class DeadLetters {
       throw new Error('The bus runs in local-only mode: no dead letters');
     return this.redis;
   }
-}
-
-function fieldOf(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === name) return fields[i + 1];
-  }
-  return undefined;
-}
-
-function toDeadLetter(
-  id: string,
-  fields: string[],
-  redact: boolean,
-): DeadLetter {
-  const raw = fieldOf(fields, ENVELOPE_FIELD);
-  let event: EventEnvelope | string | null = raw ?? null;
-  try {
-    const parsed = JSON.parse(raw ?? 'null') as unknown;
-    if (parsed && typeof parsed === 'object' && 'type' in parsed) {
-      event = redact
-        ? redactSensitive(parsed as EventEnvelope)
-        : (parsed as EventEnvelope);
-    }
-  } catch {
-    // Not JSON: the raw text is what there is to show.
-  }
-  return {
-    id,
-    event,
-    stream: fieldOf(fields, 'stream') ?? '',
-    handler: fieldOf(fields, 'handler') ?? '',
-    group: fieldOf(fields, 'group') ?? '',
-    error: fieldOf(fields, 'error') ?? '',
-    deliveries: Number(fieldOf(fields, 'deliveries') ?? 0),
-    failedAt: fieldOf(fields, 'failedAt') ?? '',
-  };
 }

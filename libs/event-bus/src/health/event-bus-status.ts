@@ -15,6 +15,14 @@ import type {
   EventBusModuleOptions,
 } from '../interfaces/event-bus-options.interface.js';
 import { LocalSubscribers } from '../local/local-subscribers.js';
+import {
+  DeadLetters,
+  type DeadLetterSummary,
+} from '../dead-letters/dead-letters.js';
+import {
+  StreamRetention,
+  type StreamLag,
+} from '../retention/stream-retention.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
 import { EventBusTransports } from '../transport/event-bus-transports.js';
 
@@ -53,6 +61,18 @@ export interface EventBusStatusReport {
     group: string;
     backlog: Record<string, { pending: number; lag: number | null }>;
     deadLetters: number;
+    /**
+     * Every stream's consumer groups (also those registered and not
+     * running): the lag in entries and in seconds (age of the oldest entry
+     * not handled).
+     */
+    streams: StreamLag;
+    /** Entries the retention ceiling moved to dead letters, per type and group. */
+    movedByCeiling: Record<string, Record<string, number>>;
+    /** Dead letters per group: kept, oldest age, discarded past the bounds. */
+    deadLetterGroups: DeadLetterSummary['groups'];
+    /** Said before dead letters are discarded (80% of a bound). */
+    warnings: string[];
   };
   stats: ReturnType<EventBusStats['snapshot']>;
 }
@@ -66,6 +86,8 @@ export class EventBusStatus {
     private readonly transports: EventBusTransports,
     private readonly local: LocalSubscribers,
     private readonly stats: EventBusStats,
+    private readonly retention: StreamRetention,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   async report(): Promise<EventBusStatusReport> {
@@ -115,7 +137,16 @@ export class EventBusStatus {
         }
       }
       const deadLetters = await this.redis!.xlen(deadLetterKey(keyPrefix));
-      return { group, backlog, deadLetters };
+      const summary = await this.deadLetters.summary();
+      return {
+        group,
+        backlog,
+        deadLetters,
+        streams: await this.retention.measure(),
+        movedByCeiling: await this.retention.movedByCeiling(),
+        deadLetterGroups: summary.groups,
+        warnings: summary.warnings,
+      };
     } catch {
       // Redis went away between the ping and here: report no backlog.
       return undefined;

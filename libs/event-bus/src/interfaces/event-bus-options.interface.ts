@@ -28,6 +28,14 @@ export interface EventBusModuleOptions {
    * for replay); default one day, never less than `historyTtlSeconds`.
    */
   streamRetentionSeconds?: number;
+  /**
+   * Hard ceiling of the retention: what a consumer group has not handled by
+   * then moves to its dead letters; default a week. Below it, a stream is
+   * never trimmed past what a group still needs.
+   */
+  streamMaxRetentionSeconds?: number;
+  /** How often the retention task trims the streams; default 60000 ms. */
+  retentionIntervalMs?: number;
   /** How often the outbox relay looks for rows; default 200 ms. */
   outboxPollMs?: number;
   /** How long the inbox remembers a processed event id; default a week. */
@@ -46,6 +54,10 @@ export interface DurableConsumerOptions {
   claimIdleMs?: number;
   /** Events handled at once per instance; default 16. */
   maxInFlight?: number;
+  /** Dead letters kept per consumer group; default 10000. */
+  deadLetterMaxPerGroup?: number;
+  /** How long dead letters are kept; default 14 days. */
+  deadLetterMaxAgeSeconds?: number;
 }
 
 export interface PublishOptions {

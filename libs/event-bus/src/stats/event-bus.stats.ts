@@ -13,6 +13,8 @@ export const EVENT_COUNTERS = [
   'rejected',
   'deadLettered',
   'duplicate',
+  'movedByCeiling',
+  'deadLetterDiscarded',
 ] as const;
 export type EventCounter = (typeof EVENT_COUNTERS)[number];
 
@@ -37,13 +39,16 @@ const HELP: Record<EventCounter, string> = {
   rejected: 'Malformed or invalid messages, never handled',
   deadLettered: 'Events moved to the dead-letter stream',
   duplicate: 'Events a consumer group had processed already, dropped',
+  movedByCeiling:
+    'Stream entries a consumer group had not handled within EVENT_STREAM_MAX_RETENTION_SECONDS, moved to its dead letters',
+  deadLetterDiscarded: 'Dead letters discarded past their bounds (count, age)',
 };
 
 /**
  * One metric per name in prom-client's registry, however many apps (or
  * tests) in the process create an `EventBusStats`.
  */
-function registered<T>(name: string, create: () => T): T {
+export function registered<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();
 }
 

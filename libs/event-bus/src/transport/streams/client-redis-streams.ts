@@ -14,8 +14,8 @@ export interface RedisStreamsClientOptions {
   /** Prefix of the stream keys; default `eventbus:`. */
   keyPrefix?: string;
   /**
-   * Entries older than this are trimmed as new ones are appended
-   * (`XADD MINID ~`); default one day.
+   * Unused: the bus's retention task trims the streams, never past what a
+   * consumer group still needs.
    */
   retentionSeconds?: number;
 }
@@ -82,9 +82,6 @@ export class ClientRedisStreams extends ClientProxy {
     const type = this.normalizePattern(packet.pattern as string);
     return (await redis.xadd(
       streamKey(this.options.keyPrefix ?? DEFAULT_KEY_PREFIX, type),
-      'MINID',
-      '~',
-      Date.now() - (this.options.retentionSeconds ?? 86_400) * 1_000,
       '*',
       ENVELOPE_FIELD,
       JSON.stringify(packet.data),

@@ -13,7 +13,10 @@ import { EventBusStats } from '../../stats/event-bus.stats.js';
 import { describeError } from '../describe-error.js';
 import { busReconnectDelay } from '../redis-retry.js';
 import {
-  deadLetterKey,
+  appendDeadLetters,
+  DEFAULT_DEAD_LETTER_BOUNDS,
+} from '../../dead-letters/dead-letter.store.js';
+import {
   DURABLE_TRANSPORT,
   ENVELOPE_FIELD,
   streamKey,
@@ -45,6 +48,9 @@ export interface RedisStreamsServerOptions {
   claimIdleMs?: number;
   /** How long the inbox remembers a handled event id; default 24 h. */
   inboxTtlSeconds?: number;
+  /** Dead letters kept per group, and for how long; default 10000, 14 days. */
+  deadLetterMaxPerGroup?: number;
+  deadLetterMaxAgeSeconds?: number;
   stats?: EventBusStats;
 }
 
@@ -59,6 +65,8 @@ const DEFAULTS = {
   retryBackoff: { initialMs: 200, maxMs: 10_000, jitter: 0.2 },
   claimIdleMs: 30_000,
   inboxTtlSeconds: 86_400,
+  deadLetterMaxPerGroup: DEFAULT_DEAD_LETTER_BOUNDS.maxPerGroup,
+  deadLetterMaxAgeSeconds: DEFAULT_DEAD_LETTER_BOUNDS.maxAgeSeconds,
 };
 
 /**
@@ -383,29 +391,34 @@ export class ServerRedisStreams
     deliveries: number,
   ): Promise<void> {
     const type = stream.slice(streamKey(this.settings.keyPrefix, '').length);
-    await this.writer!.multi()
-      .xadd(
-        deadLetterKey(this.settings.keyPrefix),
-        '*',
-        ENVELOPE_FIELD,
-        typeof raw === 'string' ? raw : JSON.stringify(raw ?? null),
-        'stream',
+    const { group, keyPrefix } = this.settings;
+    const { discarded } = await appendDeadLetters(
+      this.writer!,
+      {
+        keyPrefix,
+        group,
         stream,
-        'entryId',
-        id,
-        'group',
-        this.settings.group,
-        'handler',
-        type,
-        'error',
-        error,
-        'deliveries',
-        String(deliveries),
-        'failedAt',
-        new Date().toISOString(),
-      )
-      .xack(stream, this.settings.group, id)
-      .exec();
+        bounds: {
+          maxPerGroup: this.settings.deadLetterMaxPerGroup,
+          maxAgeSeconds: this.settings.deadLetterMaxAgeSeconds,
+        },
+      },
+      [
+        {
+          envelope: raw,
+          stream,
+          entryId: id,
+          group,
+          handler: type,
+          error,
+          deliveries,
+        },
+      ],
+      { kind: 'acknowledge' },
+    );
+    for (const handler of discarded) {
+      this.settings.stats?.count('deadLetterDiscarded', handler);
+    }
     this.settings.stats?.count('deadLettered', type);
     this.busLogger.error(
       `${type} entry ${id} moved to the dead letters after ${deliveries} deliveries: ${error}`,
