@@ -11,7 +11,9 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-options.inter
  * `SERVICE_NAME` (default `service`), the event-bus Redis URL,
  * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS` and the
  * durable consumers' tuning
- * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`).
+ * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`,
+ * `EVENT_BUS_RETRY_HORIZON_SECONDS`, `EVENT_BUS_HANDLER_TIMEOUT_MS`,
+ * `EVENT_BUS_HANDLER_STALL_MS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -27,6 +29,11 @@ export function eventBusOptionsFromConfig(
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),
+      retryHorizonSeconds: config.get<number>(
+        'EVENT_BUS_RETRY_HORIZON_SECONDS',
+      ),
+      handlerTimeoutMs: config.get<number>('EVENT_BUS_HANDLER_TIMEOUT_MS'),
+      handlerStallMs: config.get<number>('EVENT_BUS_HANDLER_STALL_MS'),
     },
   };
 }
