@@ -50,8 +50,8 @@ return redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], unpack(ids))`,
    * KEYS: stream, then one inbox key per id ('' for none).
    * ARGV: group, consumer, lease ms, in-progress mark, entry ids...
    */
+  // No numberOfKeys: the count goes first in each call.
   renewLeases: {
-    numberOfKeys: -1,
     lua: `
 local held, lost = {}, {}
 for i = 5, #ARGV do
