@@ -53,7 +53,7 @@ describe('dead letters: a handler that keeps failing, then replay', () => {
         EventBusModule.forRoot({
           service: 'dead-letter-test',
           redisUrl: redis.url,
-          durable: { maxDeliveries: 3 },
+          durable: { maxDeliveries: 3, retryHorizonSeconds: 0 },
         }),
       ],
       controllers: [FlakyConsumer],

@@ -101,7 +101,9 @@ describe('durable transport over Redis Streams', () => {
         keyPrefix,
         blockMs: 200,
         retryBackoff: { initialMs: 50, maxMs: 200 },
+        // Fast retries only: the delayed ones have their own test.
         maxDeliveries: 3,
+        retryHorizonSeconds: 0,
         ...options,
       }),
       logger: false,

@@ -17,7 +17,9 @@ import { DEFAULT_STREAM_MAX_RETENTION_SECONDS } from './retention/retention.cons
  * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS`,
  * `EVENT_STREAM_MAX_RETENTION_SECONDS` and the durable consumers' tuning
  * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`,
- * `EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP`, `EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS`).
+ * `EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP`, `EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS`,
+ * `EVENT_BUS_RETRY_HORIZON_SECONDS`, `EVENT_BUS_HANDLER_TIMEOUT_MS`,
+ * `EVENT_BUS_HANDLER_STALL_MS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -42,6 +44,11 @@ export function eventBusOptionsFromConfig(
       deadLetterMaxAgeSeconds: config.get<number>(
         'EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS',
       ),
+      retryHorizonSeconds: config.get<number>(
+        'EVENT_BUS_RETRY_HORIZON_SECONDS',
+      ),
+      handlerTimeoutMs: config.get<number>('EVENT_BUS_HANDLER_TIMEOUT_MS'),
+      handlerStallMs: config.get<number>('EVENT_BUS_HANDLER_STALL_MS'),
     },
   };
 }

@@ -5,6 +5,7 @@ export * from './envelope/envelope-parser.js';
 export * from './envelope/event-envelope.js';
 export * from './envelope/payload-validation.js';
 export * from './errors/event-validation.error.js';
+export * from './errors/unrecoverable-event.error.js';
 export * from './event-bus.js';
 export * from './event-bus.constants.js';
 export * from './event-bus.module.js';

@@ -158,6 +158,26 @@ export class ServiceEnvironment {
   @IsInt()
   @Min(60)
   EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS?: number;
+  /** How long failed events are redelivered after the fast retries (0: never). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  EVENT_BUS_RETRY_HORIZON_SECONDS?: number;
+
+  /** A durable handler running longer fails its attempt and is aborted. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  EVENT_BUS_HANDLER_TIMEOUT_MS?: number;
+
+  /** A timed-out handler still running after this makes the instance unhealthy. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  EVENT_BUS_HANDLER_STALL_MS?: number;
 
   @IsOptional()
   @IsUrl(

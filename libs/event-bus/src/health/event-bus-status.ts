@@ -52,6 +52,8 @@ export interface EventBusStatusReport {
   };
   /** Events waiting for Redis. */
   buffered: number;
+  /** Durable handlers stuck long past their timeout: the instance is unhealthy. */
+  stalledHandlers: number;
   /**
    * Per event type this service consumes durably: entries delivered but not
    * yet acknowledged (`pending`) and not yet delivered (`lag`); and the
@@ -110,6 +112,7 @@ export class EventBusStatus {
         durable: this.transports.durablePatterns(),
       },
       buffered: this.transports.publisher?.bufferedCount ?? 0,
+      stalledHandlers: this.transports.stalledHandlers(),
       ...(redis.connected && { durable: await this.durableBacklog() }),
       stats: this.stats.snapshot(),
     };

@@ -16,9 +16,12 @@ export class EventBusHealthIndicator {
 
   async isHealthy(key = 'eventBus') {
     const indicator = this.health.check(key);
-    const { status, mode, redis, buffered, subscriptions, durable } =
-      await this.status.report();
+    const report = await this.status.report();
+    const { status, mode, redis, buffered, subscriptions, durable } = report;
+    const { stalledHandlers } = report;
     const details = { mode, redis, buffered, subscriptions, durable };
-    return status === 'up' ? indicator.up(details) : indicator.down(details);
+    return status === 'up' && stalledHandlers === 0
+      ? indicator.up(details)
+      : indicator.down({ ...details, stalledHandlers });
   }
 }

@@ -45,14 +45,35 @@ export interface EventBusModuleOptions {
 }
 
 export interface DurableConsumerOptions {
-  /** Deliveries before an event goes to the dead letters; default 5. */
+  /**
+   * Deliveries in quick succession (the first and the fast retries) before
+   * the delayed redeliveries; with `retryHorizonSeconds: 0`, the deliveries
+   * before the dead letters. Default 5.
+   */
   maxDeliveries?: number;
+  /**
+   * How long failed events keep being redelivered, with growing delays,
+   * after the fast retries and before the dead letters; default 3600 s.
+   */
+  retryHorizonSeconds?: number;
+  /**
+   * A handler still running after this fails its attempt (its context's
+   * `AbortSignal` fires); default 30000 ms.
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * A timed-out handler still running after this makes the instance
+   * unhealthy; default four handler timeouts.
+   */
+  handlerStallMs?: number;
+  /** How long shutdown lets the handlers in flight finish; default 5000 ms. */
+  shutdownGraceMs?: number;
   /**
    * How long an event may stay unacknowledged with a consumer before another
    * instance takes it over (the first one crashed); default 30000 ms.
    */
   claimIdleMs?: number;
-  /** Events handled at once per instance; default 16. */
+  /** Events handled at once per instance; default 64. */
   maxInFlight?: number;
   /** Dead letters kept per consumer group; default 10000. */
   deadLetterMaxPerGroup?: number;

@@ -111,6 +111,11 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     ];
   }
 
+  /** Handlers of the durable servers stuck past their stall limit (unhealthy). */
+  stalledHandlers(): number {
+    return this.durableServers.reduce((n, s) => n + s.stalledHandlers, 0);
+  }
+
   /** Event patterns the app's durable servers consume. */
   durablePatterns(): string[] {
     return [

@@ -1,22 +1,13 @@
 import type { Redis } from 'ioredis';
 import { RedisInbox } from './redis-inbox.js';
 
-/** Just enough of Redis's SET NX / GET / DEL / MULTI for the inbox, with a clock. */
+/** Just enough of Redis's SET (NX GET) / DEL / MULTI / XACK for the inbox, with a clock. */
 class FakeRedis {
   now = 0;
   readonly values = new Map<string, { value: string; expiresAt: number }>();
   readonly acked: string[] = [];
-
-  set(key: string, value: string, unit: 'PX' | 'EX', ttl: number, nx?: 'NX') {
-    if (nx && this.read(key) !== null) return Promise.resolve(null);
-    const ms = unit === 'EX' ? ttl * 1_000 : ttl;
-    this.values.set(key, { value, expiresAt: this.now + ms });
-    return Promise.resolve('OK');
-  }
-
-  get(key: string) {
-    return Promise.resolve(this.read(key));
-  }
+  /** Round trips: one per MULTI. */
+  transactions = 0;
 
   del(key: string) {
     return Promise.resolve(this.values.delete(key) ? 1 : 0);
@@ -25,20 +16,45 @@ class FakeRedis {
   multi() {
     const queued: Array<() => unknown> = [];
     const chain = {
-      set: (key: string, value: string, unit: 'EX', ttl: number) => {
-        queued.push(() => this.set(key, value, unit, ttl));
+      set: (
+        key: string,
+        value: string,
+        unit: 'PX' | 'EX',
+        ttl: number,
+        nx?: 'NX',
+        get?: 'GET',
+      ) => {
+        queued.push(() => this.set(key, value, unit, ttl, nx, get));
         return chain;
       },
-      xack: (stream: string, group: string, id: string) => {
-        queued.push(() => this.acked.push(`${stream} ${group} ${id}`));
+      xack: (stream: string, group: string, ...ids: string[]) => {
+        queued.push(() => {
+          for (const id of ids) this.acked.push(`${stream} ${group} ${id}`);
+          return ids.length;
+        });
         return chain;
       },
-      exec: async () => {
-        for (const command of queued) await command();
-        return [];
+      exec: () => {
+        this.transactions += 1;
+        return Promise.resolve(queued.map((command) => [null, command()]));
       },
     };
     return chain;
+  }
+
+  private set(
+    key: string,
+    value: string,
+    unit: 'PX' | 'EX',
+    ttl: number,
+    nx?: 'NX',
+    get?: 'GET',
+  ) {
+    const previous = this.read(key);
+    if (nx && previous !== null) return get ? previous : null;
+    const ms = unit === 'EX' ? ttl * 1_000 : ttl;
+    this.values.set(key, { value, expiresAt: this.now + ms });
+    return get ? previous : 'OK';
   }
 
   private read(key: string): string | null {
@@ -114,5 +130,34 @@ describe('RedisInbox (the idempotency check of the durable transport)', () => {
     await inbox.complete('e1', 'stream', '1-0');
 
     expect(await other.claim('e1')).toBe('claimed');
+  });
+
+  it('claims a whole read in one round trip', async () => {
+    await inbox.claim('e2');
+    const before = redis.transactions;
+
+    const claims = await inbox.claimAll(['e1', 'e2', 'e3']);
+
+    expect(claims).toEqual(['claimed', 'busy', 'claimed']);
+    expect(redis.transactions - before).toBe(1);
+  });
+
+  it('acknowledges what finishes together in one round trip, one XACK per stream', async () => {
+    const before = redis.transactions;
+
+    await Promise.all([
+      inbox.complete('e1', 'stream-a', '1-0'),
+      inbox.complete('e2', 'stream-a', '2-0'),
+      inbox.acknowledge('stream-b', '3-0'),
+    ]);
+
+    expect(redis.transactions - before).toBe(1);
+    expect(redis.acked).toEqual([
+      'stream-a notification-service 1-0',
+      'stream-a notification-service 2-0',
+      'stream-b notification-service 3-0',
+    ]);
+    expect(await inbox.claim('e1')).toBe('done');
+    expect(await inbox.claim('e2')).toBe('done');
   });
 });

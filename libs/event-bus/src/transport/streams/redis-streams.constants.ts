@@ -29,6 +29,21 @@ export const INBOX_IN_PROGRESS = 'in-progress';
 export const INBOX_DONE = 'done';
 
 /**
+ * The delayed retries of one consumer group: a sorted set of
+ * `<stream>|<entry id>` scored by the time the entry is due again.
+ */
+export const retriesKey = (keyPrefix: string, group: string): string =>
+  `${keyPrefix}retries:${group}`;
+
+/**
+ * Where each stream's consumer group is recreated if Redis loses it: a hash
+ * of stream -> the id just before the group's oldest entry not yet
+ * acknowledged.
+ */
+export const groupPositionsKey = (keyPrefix: string, group: string): string =>
+  `${keyPrefix}group-positions:${group}`;
+
+/**
  * The set of consumer groups that consume one event type, registered by each
  * durable server when it starts: retention waits for every group in it, also
  * while the group's service is down.

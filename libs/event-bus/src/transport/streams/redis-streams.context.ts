@@ -4,6 +4,7 @@ type RedisStreamsContextArgs = [
   stream: string,
   entryId: string,
   deliveries: number,
+  signal?: AbortSignal,
 ];
 
 /** What a durable handler can learn about the delivery it is handling. */
@@ -21,5 +22,15 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
   /** 1 for the first delivery, more for retries and reclaimed entries. */
   getDeliveries(): number {
     return this.args[2];
+  }
+
+  /**
+   * Aborted when the handler runs past its timeout (the attempt counts as
+   * failed and is retried once the handler has returned) or when the
+   * server shuts down before it finished. Pass it on to what the handler
+   * waits for (`fetch`, a query, a timer) so it stops early.
+   */
+  getSignal(): AbortSignal {
+    return this.args[3] ?? new AbortController().signal;
   }
 }

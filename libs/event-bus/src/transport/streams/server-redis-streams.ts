@@ -8,6 +8,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { runWithCorrelation } from '../../correlation/correlation.context.js';
 import { parseEnvelope } from '../../envelope/envelope-parser.js';
 import type { EventEnvelope } from '../../envelope/event-envelope.js';
+import { isUnrecoverableEventError } from '../../errors/unrecoverable-event.error.js';
 import { DEFAULT_KEY_PREFIX } from '../../event-bus.constants.js';
 import { EventBusStats } from '../../stats/event-bus.stats.js';
 import { describeError } from '../describe-error.js';
@@ -17,13 +18,26 @@ import {
   DEFAULT_DEAD_LETTER_BOUNDS,
 } from '../../dead-letters/dead-letter.store.js';
 import {
+  type ConsumerScripts,
+  withConsumerScripts,
+} from './consumer-scripts.js';
+import {
+  ConsumerShutdownError,
+  HandlerTimeoutError,
+} from './handler-timeout.error.js';
+import {
+  consumerGroupsKey,
   DURABLE_TRANSPORT,
   ENVELOPE_FIELD,
+  groupPositionsKey,
+  INBOX_IN_PROGRESS,
+  retriesKey,
   streamKey,
   TARGET_GROUP_FIELD,
 } from './redis-streams.constants.js';
-import { RedisInbox } from './redis-inbox.js';
+import { RedisInbox, type InboxClaim } from './redis-inbox.js';
 import { RedisStreamsContext } from './redis-streams.context.js';
+import { DEFAULT_RETRY_SCHEDULE, RetrySchedule } from './retry-schedule.js';
 
 export interface RedisStreamsServerOptions {
   redis: RedisOptions;
@@ -33,50 +47,145 @@ export interface RedisStreamsServerOptions {
   consumer?: string;
   /** Prefix of the stream keys; default `eventbus:`. */
   keyPrefix?: string;
-  /** Entries handled at once by this instance (back-pressure); default 16. */
+  /** Entries handled at once by this instance (back-pressure); default 64. */
   maxInFlight?: number;
   /** How long one read waits for new entries; default 1000 ms. */
   blockMs?: number;
-  /** Deliveries before an entry goes to the dead letters; default 5. */
+  /**
+   * Deliveries in quick succession (the first and the fast retries) before
+   * the delayed redeliveries; with `retryHorizonSeconds: 0`, the deliveries
+   * before the dead letters. Default 5.
+   */
   maxDeliveries?: number;
-  /** Delay before retrying a failed entry; default 200 ms doubling to 10 s. */
+  /** Delays of the fast retries; default 200 ms doubling to 5 s, jittered. */
   retryBackoff?: BackoffOptions;
   /**
-   * An entry pending this long with another consumer is taken over: that
-   * consumer crashed. Keep it above the longest retry delay; default 30 s.
+   * How long the delayed redeliveries go on after the fast ones before the
+   * dead letters; default 3600 s.
+   */
+  retryHorizonSeconds?: number;
+  /** Delays of the delayed redeliveries; default 10 s doubling to 10 min. */
+  delayedRetryBackoff?: BackoffOptions;
+  /**
+   * An entry held this long by a consumer that stopped renewing its lease
+   * is taken over (that consumer crashed); leases are renewed at a third of
+   * it while handlers run. Default 30 s.
    */
   claimIdleMs?: number;
-  /** How long the inbox remembers a handled event id; default 24 h. */
+  /** A handler still running after this has failed its attempt; default 30 s. */
+  handlerTimeoutMs?: number;
+  /**
+   * A timed-out handler still running after this makes the instance report
+   * itself unhealthy (`stalledHandlers`); default four handler timeouts.
+   */
+  handlerStallMs?: number;
+  /**
+   * How long the inbox remembers a handled event id; default a day, and
+   * never less than the longest an event can wait for its retries.
+   */
   inboxTtlSeconds?: number;
   /** Dead letters kept per group, and for how long; default 10000, 14 days. */
   deadLetterMaxPerGroup?: number;
   deadLetterMaxAgeSeconds?: number;
+  /** Consumers of gone instances idle this long, holding nothing, are removed; default 1 h. */
+  consumerExpiryMs?: number;
+  /** How long `close()` lets the handlers in flight finish; default 5 s. */
+  shutdownGraceMs?: number;
+  /** How often due retries and idle entries are looked for; default 1 s. */
+  retryPollMs?: number;
   stats?: EventBusStats;
 }
 
+type Settings = Required<
+  Omit<
+    RedisStreamsServerOptions,
+    'stats' | 'handlerStallMs' | 'inboxTtlSeconds'
+  >
+> &
+  Pick<RedisStreamsServerOptions, 'stats'> & {
+    handlerStallMs: number;
+    inboxTtlSeconds: number;
+  };
+
 type StreamEntry = [id: string, fields: string[]];
 type ReadReply = Array<[key: string, entries: StreamEntry[]]> | null;
+type PendingEntry = [
+  id: string,
+  consumer: string,
+  idleMs: number,
+  deliveries: number,
+];
+
+/** An entry this instance holds: read, and not yet acknowledged or set aside. */
+interface HeldEntry {
+  stream: string;
+  id: string;
+  /** Set once the inbox claim is this instance's, so the lease renews it. */
+  eventId?: string;
+  abort?: AbortController;
+}
+
+interface Arrival {
+  stream: string;
+  id: string;
+  fields: string[];
+  deliveries: number;
+}
+
+/** What a handler's attempt came to. */
+type Outcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * Handlers a busy instance runs at once. Measured on the 2-core development
+ * machine with a no-op handler, publisher in another process (README,
+ * "durable transport"): throughput grows up to 64 and is flat beyond.
+ */
+const DEFAULT_MAX_IN_FLIGHT = 64;
 
 const DEFAULTS = {
   keyPrefix: DEFAULT_KEY_PREFIX,
-  maxInFlight: 16,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   blockMs: 1_000,
-  maxDeliveries: 5,
-  retryBackoff: { initialMs: 200, maxMs: 10_000, jitter: 0.2 },
+  maxDeliveries: DEFAULT_RETRY_SCHEDULE.fastDeliveries,
+  retryBackoff: DEFAULT_RETRY_SCHEDULE.fastBackoff,
+  retryHorizonSeconds: DEFAULT_RETRY_SCHEDULE.horizonMs / 1_000,
+  delayedRetryBackoff: DEFAULT_RETRY_SCHEDULE.delayedBackoff,
   claimIdleMs: 30_000,
   inboxTtlSeconds: 86_400,
   deadLetterMaxPerGroup: DEFAULT_DEAD_LETTER_BOUNDS.maxPerGroup,
   deadLetterMaxAgeSeconds: DEFAULT_DEAD_LETTER_BOUNDS.maxAgeSeconds,
+  handlerTimeoutMs: 30_000,
+  consumerExpiryMs: 3_600_000,
+  shutdownGraceMs: 5_000,
+  retryPollMs: 1_000,
 };
+const DEFAULT_INBOX_TTL_SECONDS = 86_400;
 
 /**
  * The durable transport's server: reads the Redis Streams of the event types
  * its handlers declare with one consumer group per service, runs the
- * handler, and acknowledges the entry only when the handler succeeded. A
- * failed entry is retried with exponential backoff and jitter; after
- * `maxDeliveries` it moves to the dead-letter stream with the error. Entries
- * left pending by a crashed instance are reclaimed after `claimIdleMs`.
- * Handlers are plain `@EventPattern` methods receiving the envelope.
+ * handler, and acknowledges the entry only when the handler succeeded.
+ *
+ * - Retries: a failed entry is retried quickly a few times, then with
+ *   delays spread over a horizon (`RetrySchedule`), then dead-lettered; an
+ *   `UnrecoverableEventError` dead-letters at once. Due times live in Redis
+ *   (`retriesKey`), so they survive restarts and any instance of the group
+ *   takes the entry when it is due.
+ * - Leases: while a handler runs, its entry's idle time and its inbox claim
+ *   are renewed; entries of a consumer that stopped renewing (it crashed)
+ *   are taken over after `claimIdleMs`, never this instance's own in-flight
+ *   ones, never a retry before it is due, never past `maxInFlight`.
+ * - Timeouts: past `handlerTimeoutMs` the handler's `AbortSignal` fires and
+ *   the attempt fails; its retry waits until the handler has returned, so it
+ *   never runs twice at once; past `handlerStallMs` the instance reports
+ *   itself unhealthy.
+ * - Housekeeping: a consumer group lost from Redis is recreated where its
+ *   oldest unacknowledged entry was (`groupPositionsKey`); consumers of gone
+ *   instances holding nothing are removed; every group consuming a type is
+ *   registered in `consumerGroupsKey` for retention.
+ * - Fast path: reads of up to the free slots, the inbox claims of a read in
+ *   one round trip, acknowledgements batched. No order between events is
+ *   promised.
  */
 export class ServerRedisStreams
   extends Server
@@ -84,26 +193,50 @@ export class ServerRedisStreams
 {
   override transportId = DURABLE_TRANSPORT;
   private readonly busLogger = new Logger(ServerRedisStreams.name);
-  private readonly settings: Required<
-    Omit<RedisStreamsServerOptions, 'stats'>
-  > &
-    Pick<RedisStreamsServerOptions, 'stats'>;
+  private readonly settings: Settings;
+  private readonly schedule: RetrySchedule;
   private reader?: Redis;
-  private writer?: Redis;
+  private writer?: Redis & ConsumerScripts;
   private inbox?: RedisInbox;
   private running = false;
   private readLoop?: Promise<void>;
-  private claimTimer?: NodeJS.Timeout;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private closing?: Promise<void>;
+  private leaseTimer?: NodeJS.Timeout;
+  /** Entries held, by `<stream>|<id>`. */
+  private readonly held = new Map<string, HeldEntry>();
+  private readonly tasks = new Set<Promise<void>>();
+  private slotWaiters: Array<() => void> = [];
+  private nextRetryCheck = 0;
+  private nextSweep = 0;
+  private stalled = 0;
+  private recreating?: Promise<void>;
   private lastReadError?: string;
 
   constructor(options: RedisStreamsServerOptions) {
     super();
-    this.settings = {
+    const merged = {
       ...DEFAULTS,
       consumer: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       ...options,
+    };
+    this.schedule = new RetrySchedule({
+      fastDeliveries: merged.maxDeliveries,
+      fastBackoff: merged.retryBackoff,
+      horizonMs: merged.retryHorizonSeconds * 1_000,
+      delayedBackoff: merged.delayedRetryBackoff,
+    });
+    const longestWaitSeconds = Math.ceil(
+      this.schedule.longestWaitMs(
+        merged.handlerTimeoutMs + merged.claimIdleMs,
+      ) / 1_000,
+    );
+    this.settings = {
+      ...merged,
+      handlerStallMs: merged.handlerStallMs ?? 4 * merged.handlerTimeoutMs,
+      inboxTtlSeconds: Math.max(
+        merged.inboxTtlSeconds ?? DEFAULT_INBOX_TTL_SECONDS,
+        longestWaitSeconds,
+      ),
     };
   }
 
@@ -123,13 +256,35 @@ export class ServerRedisStreams
     );
   }
 
+  /**
+   * Handlers still running long past their timeout (`handlerStallMs`): the
+   * instance is unhealthy and should be restarted; their entries stay
+   * leased until then, so no other instance runs them meanwhile.
+   */
+  get stalledHandlers(): number {
+    return this.stalled;
+  }
+
+  /** How long the inbox remembers handled event ids, in seconds. */
+  get inboxTtlSeconds(): number {
+    return this.settings.inboxTtlSeconds;
+  }
+
+  /**
+   * The longest an event waits between its first delivery and the dead
+   * letters, in ms (every attempt taking the whole handler timeout).
+   */
+  get longestRetryWaitMs(): number {
+    return this.schedule.longestWaitMs(this.settings.handlerTimeoutMs);
+  }
+
   listen(callback: (error?: unknown) => void): void {
     const redis = {
       ...this.settings.redis,
       retryStrategy: busReconnectDelay,
       maxRetriesPerRequest: null,
     };
-    this.writer = new Redis(redis);
+    this.writer = withConsumerScripts(new Redis(redis));
     this.reader = new Redis(redis);
     this.inbox = new RedisInbox(this.writer, {
       keyPrefix: this.settings.keyPrefix,
@@ -143,24 +298,55 @@ export class ServerRedisStreams
     }
     this.running = true;
     this.readLoop = this.read();
-    this.claimTimer = setInterval(
-      () => void this.reclaim(),
-      Math.max(1_000, this.settings.claimIdleMs / 2),
+    this.leaseTimer = setInterval(
+      () => void this.renewLeases(),
+      Math.max(100, Math.floor(this.settings.claimIdleMs / 3)),
     );
     callback();
   }
 
-  /** Stops reading, waits for the handlers in flight, then disconnects. */
-  async close(): Promise<void> {
+  /**
+   * Stops reading, lets the handlers in flight finish within `graceMs`
+   * (default `shutdownGraceMs`), leaves what is unfinished unacknowledged
+   * for redelivery, and disconnects, within the grace even if Redis is
+   * unreachable.
+   */
+  close(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+    this.closing ??= this.shutdown(graceMs);
+    return this.closing;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.running = false;
-    clearInterval(this.claimTimer);
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
+    this.notifySlotFreed();
     // A blocked XREADGROUP would hold the loop for blockMs: cut it short.
     this.reader?.disconnect();
-    await this.readLoop?.catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
-    await this.writer?.quit().catch(() => this.writer?.disconnect());
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([this.readLoop, ...this.tasks]),
+      new Promise<void>((done) => (graceTimer = setTimeout(done, graceMs))),
+    ]);
+    clearTimeout(graceTimer);
+    clearInterval(this.leaseTimer);
+    for (const entry of this.held.values()) {
+      entry.abort?.abort(new ConsumerShutdownError());
+    }
+    await this.disconnectWriter();
+  }
+
+  /** QUIT when Redis answers (bounded), else drop the connection at once. */
+  private async disconnectWriter(): Promise<void> {
+    const writer = this.writer;
+    if (!writer || writer.status === 'end') return;
+    if (writer.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        writer.quit().catch(() => undefined),
+        new Promise<void>((done) => (timer = setTimeout(done, 1_000))),
+      ]);
+      clearTimeout(timer);
+    }
+    if ((writer.status as string) !== 'end') writer.disconnect();
   }
 
   on(): never {
@@ -171,17 +357,39 @@ export class ServerRedisStreams
     return [this.reader, this.writer] as T;
   }
 
+  /**
+   * The one loop that takes entries, so `maxInFlight` holds for new ones,
+   * due retries and taken-over ones alike.
+   */
   private async read(): Promise<void> {
-    await this.ensureGroups();
+    await this.ensureGroups().catch((error: Error) =>
+      this.reportReadError(error),
+    );
+    const minBatch = Math.max(1, Math.floor(this.settings.maxInFlight / 4));
     while (this.running) {
-      const free = this.settings.maxInFlight - this.inFlight.size;
-      if (free <= 0) {
-        await Promise.race(this.inFlight);
-        continue;
-      }
       const streams = this.streams;
       if (streams.length === 0) return;
+      // Wait for a few free slots rather than reading one entry at a time.
+      if (this.freeSlots() < Math.min(minBatch, this.settings.maxInFlight)) {
+        await this.slotFreed();
+        continue;
+      }
       try {
+        const now = Date.now();
+        if (now >= this.nextRetryCheck) {
+          this.nextRetryCheck = now + this.settings.retryPollMs;
+          await this.takeDueRetries();
+        }
+        if (now >= this.nextSweep) {
+          this.nextSweep = now + Math.max(1_000, this.settings.claimIdleMs / 2);
+          await this.sweep();
+        }
+        const free = this.freeSlots();
+        if (free <= 0 || !this.running) continue;
+        const block = Math.max(
+          10,
+          Math.min(this.settings.blockMs, this.nextRetryCheck - Date.now()),
+        );
         const reply = (await this.reader!.xreadgroup(
           'GROUP',
           this.settings.group,
@@ -189,110 +397,225 @@ export class ServerRedisStreams
           'COUNT',
           free,
           'BLOCK',
-          this.settings.blockMs,
+          block,
           'STREAMS',
           ...streams,
           ...streams.map(() => '>'),
         )) as ReadReply;
         this.lastReadError = undefined;
+        const arrivals: Arrival[] = [];
         for (const [stream, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
-            this.track(this.deliver(stream, id, fields, 1));
+            arrivals.push({ stream, id, fields, deliveries: 1 });
           }
         }
+        this.accept(arrivals);
       } catch (error) {
         if (!this.running) return;
-        if ((error as Error).message.includes('NOGROUP')) {
-          await this.ensureGroups();
-        } else {
-          this.reportReadError(error as Error);
-          await delay(1_000);
-        }
+        await (this.onRedisError(error as Error) ?? delay(1_000));
       }
+    }
+  }
+
+  private freeSlots(): number {
+    return this.settings.maxInFlight - this.held.size;
+  }
+
+  private slotFreed(): Promise<void> {
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private notifySlotFreed(): void {
+    const waiters = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private release(stream: string, id: string): void {
+    if (this.held.delete(member(stream, id))) this.notifySlotFreed();
+  }
+
+  /**
+   * Takes entries into this instance's hands: those it holds already (read
+   * again from a recreated group while still running) are left alone.
+   */
+  private accept(arrivals: Arrival[]): void {
+    const fresh = arrivals.filter(({ stream, id }) => {
+      const key = member(stream, id);
+      if (this.held.has(key)) return false;
+      this.held.set(key, { stream, id });
+      return true;
+    });
+    if (fresh.length > 0) this.track(this.start(fresh));
+  }
+
+  /** Sorts a batch out and starts its handlers: one round trip for all claims. */
+  private async start(arrivals: Arrival[]): Promise<void> {
+    const valid: Array<{
+      arrival: Arrival;
+      envelope: EventEnvelope;
+      raw: unknown;
+    }> = [];
+    for (const arrival of arrivals) {
+      const { stream, id, fields, deliveries } = arrival;
+      const type = this.typeOf(stream);
+      const onlyFor = readField(fields, TARGET_GROUP_FIELD);
+      if (onlyFor !== undefined && onlyFor !== this.settings.group) {
+        // A replay meant for another service's group.
+        this.track(this.acknowledge(stream, id));
+        continue;
+      }
+      const raw = parseJson(readField(fields, ENVELOPE_FIELD));
+      const parsed = parseEnvelope(type, raw);
+      if (!parsed.ok) {
+        this.settings.stats?.count('rejected', type);
+        this.track(
+          this.deadLetter(stream, id, raw, parsed.reason, deliveries).finally(
+            () => this.release(stream, id),
+          ),
+        );
+        continue;
+      }
+      this.settings.stats?.count('received', type);
+      valid.push({ arrival, envelope: parsed.envelope, raw });
+    }
+    if (valid.length === 0) return;
+    let claims: InboxClaim[];
+    let dueTimes: Array<string | null>;
+    try {
+      // Sent together, answered together: one round trip.
+      [claims, dueTimes] = await Promise.all([
+        this.inbox!.claimAll(valid.map(({ envelope }) => envelope.id)),
+        this.writer!.zmscore(
+          this.retriesKey,
+          ...valid.map(({ arrival }) => member(arrival.stream, arrival.id)),
+        ),
+      ]);
+    } catch (error) {
+      // Left pending: taken over once idle, by this instance or another.
+      for (const { arrival } of valid) this.release(arrival.stream, arrival.id);
+      throw error;
+    }
+    const now = Date.now();
+    valid.forEach(({ arrival, envelope, raw }, i) => {
+      const { stream, id, deliveries } = arrival;
+      const dueAt = dueTimes[i] === null ? undefined : Number(dueTimes[i]);
+      if (dueAt !== undefined && dueAt > now) {
+        // Read again from a recreated group while its retry waits: the
+        // retry takes it when due.
+        if (claims[i] === 'claimed') {
+          this.track(this.inbox!.release(envelope.id));
+        }
+        this.release(stream, id);
+        return;
+      }
+      if (dueAt !== undefined) {
+        this.track(this.untrackRetry(stream, id));
+      }
+      if (claims[i] === 'done') {
+        this.settings.stats?.count('duplicate', envelope.type);
+        this.track(this.acknowledge(stream, id));
+        return;
+      }
+      if (claims[i] === 'busy') {
+        // Another entry with this event id is being handled right now.
+        const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
+        this.track(
+          this.postpone(stream, id, wait).finally(() =>
+            this.release(stream, id),
+          ),
+        );
+        return;
+      }
+      this.track(this.handle(arrival, envelope, raw));
+    });
+  }
+
+  private async untrackRetry(stream: string, id: string): Promise<void> {
+    await this.writer!.zrem(this.retriesKey, member(stream, id));
+  }
+
+  private async acknowledge(stream: string, id: string): Promise<void> {
+    try {
+      await this.inbox!.acknowledge(stream, id);
+    } finally {
+      this.release(stream, id);
+    }
+  }
+
+  private async handle(
+    { stream, id, deliveries }: Arrival,
+    envelope: EventEnvelope,
+    raw: unknown,
+  ): Promise<void> {
+    const entry = this.held.get(member(stream, id));
+    const abort = new AbortController();
+    if (entry) {
+      entry.eventId = envelope.id;
+      entry.abort = abort;
+    }
+    try {
+      const outcome = await this.attempt(
+        envelope,
+        new RedisStreamsContext([stream, id, deliveries, abort.signal]),
+        abort,
+      );
+      if (outcome.ok) {
+        await this.inbox!.complete(envelope.id, stream, id);
+        this.settings.stats?.delivered(envelope);
+        return;
+      }
+      await this.failed(stream, id, envelope, raw, outcome.error, deliveries);
+    } finally {
+      this.release(stream, id);
     }
   }
 
   /**
-   * One group per service on every stream it reads, created at the start of
-   * the stream: a service also gets what was published before it first ran.
+   * Runs the handler with its timeout. A handler that times out is still
+   * awaited (JavaScript cannot stop it), with its lease renewed, so its
+   * retry never runs beside it.
    */
-  private async ensureGroups(): Promise<void> {
-    for (const stream of this.streams) {
-      try {
-        await this.writer!.xgroup(
-          'CREATE',
-          stream,
-          this.settings.group,
-          '0',
-          'MKSTREAM',
+  private async attempt(
+    envelope: EventEnvelope,
+    context: RedisStreamsContext,
+    abort: AbortController,
+  ): Promise<Outcome> {
+    const running = this.invoke(envelope.type, envelope, context).then(
+      (): Outcome => ({ ok: true }),
+      (error: unknown): Outcome => ({ ok: false, error }),
+    );
+    const { handlerTimeoutMs, handlerStallMs } = this.settings;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      running,
+      new Promise<undefined>((done) => {
+        timer = setTimeout(() => done(undefined), handlerTimeoutMs).unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome) return outcome;
+    const timeout = new HandlerTimeoutError(envelope.type, handlerTimeoutMs);
+    abort.abort(timeout);
+    this.busLogger.warn(
+      `${envelope.type} ${envelope.id}: ${timeout.message}; its retry waits until it returns`,
+    );
+    let stalled = false;
+    const stallTimer = setTimeout(
+      () => {
+        stalled = true;
+        this.stalled += 1;
+        this.busLogger.error(
+          `${envelope.type} ${envelope.id}: the handler is still running ${handlerStallMs} ms after it started; this instance reports itself unhealthy until it returns`,
         );
-        this.busLogger.log(
-          `Consumer group ${this.settings.group} created on ${stream}`,
-        );
-      } catch (error) {
-        if (!(error as Error).message.includes('BUSYGROUP')) {
-          this.reportReadError(error as Error);
-        }
-      }
-    }
-  }
-
-  private async deliver(
-    stream: string,
-    id: string,
-    fields: string[],
-    deliveries: number,
-  ): Promise<void> {
-    const type = stream.slice(streamKey(this.settings.keyPrefix, '').length);
-    const onlyFor = readField(fields, TARGET_GROUP_FIELD);
-    if (onlyFor !== undefined && onlyFor !== this.settings.group) {
-      // A replay meant for another service's group.
-      await this.writer!.xack(stream, this.settings.group, id);
-      return;
-    }
-    const raw = parseJson(readField(fields, ENVELOPE_FIELD));
-    const parsed = parseEnvelope(type, raw);
-    if (!parsed.ok) {
-      this.settings.stats?.count('rejected', type);
-      await this.deadLetter(stream, id, raw, parsed.reason, deliveries);
-      return;
-    }
-    const { envelope } = parsed;
-    this.settings.stats?.count('received', type);
-    const claim = await this.inbox!.claim(envelope.id);
-    if (claim === 'done') {
-      await this.writer!.xack(stream, this.settings.group, id);
-      this.settings.stats?.count('duplicate', type);
-      return;
-    }
-    if (claim === 'busy') {
-      const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
-      this.scheduleRetry(stream, id, wait);
-      return;
-    }
-    try {
-      await this.invoke(
-        type,
-        envelope,
-        new RedisStreamsContext([stream, id, deliveries]),
-      );
-      await this.inbox!.complete(envelope.id, stream, id);
-      this.settings.stats?.delivered(envelope);
-    } catch (error) {
-      await this.inbox!.release(envelope.id);
-      this.settings.stats?.count('failed', type);
-      const reason = describeError(error);
-      if (deliveries >= this.settings.maxDeliveries) {
-        await this.deadLetter(stream, id, raw, reason, deliveries);
-        return;
-      }
-      const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
-      this.settings.stats?.count('retried', type);
-      this.busLogger.warn(
-        `${type} ${envelope.id} failed (delivery ${deliveries}/${this.settings.maxDeliveries}): ${reason}; retrying in ${wait} ms`,
-      );
-      this.scheduleRetry(stream, id, wait);
-    }
+      },
+      Math.max(0, handlerStallMs - handlerTimeoutMs),
+    );
+    stallTimer.unref();
+    await running;
+    clearTimeout(stallTimer);
+    if (stalled) this.stalled -= 1;
+    return { ok: false, error: timeout };
   }
 
   private async invoke(
@@ -314,73 +637,280 @@ export class ServerRedisStreams
     );
   }
 
-  /** Claims the entry again after the delay, which counts a new delivery. */
-  private scheduleRetry(stream: string, id: string, waitMs: number): void {
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      if (!this.running) return;
-      this.track(this.retry(stream, id));
-    }, waitMs);
-    this.retryTimers.add(timer);
-  }
-
-  private async retry(stream: string, id: string): Promise<void> {
-    const claimed = (await this.writer!.xclaim(
-      stream,
-      this.settings.group,
-      this.settings.consumer,
-      0,
-      id,
-    )) as StreamEntry[];
-    const [entry] = claimed;
-    // Trimmed away, or acknowledged meanwhile: nothing left to do.
-    if (!entry?.[1]) return;
-    await this.deliver(
-      stream,
-      id,
-      entry[1],
-      await this.deliveryCount(stream, id),
+  /** A failed attempt: retried when the schedule says so, else dead-lettered. */
+  private async failed(
+    stream: string,
+    id: string,
+    envelope: EventEnvelope,
+    raw: unknown,
+    error: unknown,
+    deliveries: number,
+  ): Promise<void> {
+    const { type } = envelope;
+    this.settings.stats?.count('failed', type);
+    const reason = describeError(error);
+    const decision = isUnrecoverableEventError(error)
+      ? ({ action: 'dead-letter' } as const)
+      : this.schedule.next(deliveries);
+    if (decision.action === 'dead-letter') {
+      await this.inbox!.release(envelope.id);
+      await this.deadLetter(stream, id, raw, reason, deliveries);
+      return;
+    }
+    this.settings.stats?.count('retried', type);
+    this.busLogger.warn(
+      `${type} ${envelope.id} failed (delivery ${deliveries}/${this.schedule.maxDeliveries}): ${reason}; retrying in ${decision.delayMs} ms`,
     );
+    await this.postpone(stream, id, decision.delayMs, envelope.id);
   }
 
-  /** Takes over entries another consumer left pending too long (it crashed). */
-  private async reclaim(): Promise<void> {
-    if (!this.running) return;
-    for (const stream of this.streams) {
-      try {
-        const [, claimed, deleted] = (await this.writer!.xautoclaim(
+  /**
+   * Sets the entry aside until `waitMs` from now: its due time goes to the
+   * group's retries in Redis (with the inbox claim released, when it is
+   * this instance's), and the entry stays pending, out of reclaiming's
+   * reach, until an instance of the group takes it when due.
+   */
+  private async postpone(
+    stream: string,
+    id: string,
+    waitMs: number,
+    releaseEventId?: string,
+  ): Promise<void> {
+    const dueAt = Date.now() + waitMs;
+    const batch = this.writer!.multi();
+    if (releaseEventId !== undefined)
+      batch.del(this.inbox!.key(releaseEventId));
+    batch.zadd(this.retriesKey, dueAt, member(stream, id));
+    await batch.exec();
+    this.nextRetryCheck = Math.min(this.nextRetryCheck, dueAt);
+  }
+
+  /** Takes the group's due retries, up to the free slots. */
+  private async takeDueRetries(): Promise<void> {
+    const free = this.freeSlots();
+    if (free <= 0) return;
+    const streams = new Set(this.streams);
+    const due = (
+      await this.writer!.zrangebyscore(
+        this.retriesKey,
+        '-inf',
+        Date.now(),
+        'LIMIT',
+        0,
+        free,
+      )
+    )
+      .map(parseMember)
+      .filter(
+        (entry): entry is { stream: string; id: string } =>
+          entry !== undefined &&
+          streams.has(entry.stream) &&
+          !this.held.has(member(entry.stream, entry.id)),
+      );
+    if (due.length === 0) return;
+    const taken = await Promise.all(
+      due.map(({ stream, id }) =>
+        this.writer!.takeDueRetry(
+          this.retriesKey,
           stream,
+          member(stream, id),
           this.settings.group,
           this.settings.consumer,
-          this.settings.claimIdleMs,
-          '0-0',
-          'COUNT',
-          this.settings.maxInFlight,
-        )) as [string, StreamEntry[], string[]?];
-        for (const id of deleted ?? []) {
-          await this.writer!.xack(stream, this.settings.group, id);
-        }
-        for (const [id, fields] of claimed) {
-          if (!fields) continue;
-          this.busLogger.log(`Reclaimed ${id} on ${stream}`);
-          const deliveries = await this.deliveryCount(stream, id);
-          this.track(this.deliver(stream, id, fields, deliveries));
-        }
-      } catch (error) {
-        this.reportReadError(error as Error);
+          id,
+        ),
+      ),
+    );
+    const arrivals: Arrival[] = [];
+    due.forEach(({ stream, id }, i) => {
+      const result = taken[i];
+      if (result) {
+        arrivals.push({ stream, id, fields: result[1], deliveries: result[0] });
+      }
+    });
+    this.accept(arrivals);
+    // More may be due than there was room for.
+    if (due.length === free) this.nextRetryCheck = 0;
+  }
+
+  /**
+   * Periodic housekeeping per stream: takes over entries of crashed
+   * consumers, remembers where to recreate the group, and removes the
+   * consumers of instances that are gone.
+   */
+  private async sweep(): Promise<void> {
+    for (const stream of this.streams) {
+      await this.reclaim(stream);
+      await this.rememberPosition(stream);
+      const dropped = await this.writer!.dropIdleConsumers(
+        stream,
+        this.settings.group,
+        this.settings.consumer,
+        this.settings.consumerExpiryMs,
+      );
+      if (dropped.length > 0) {
+        this.busLogger.log(
+          `Removed idle consumers ${dropped.join(', ')} of ${this.settings.group} on ${stream}`,
+        );
       }
     }
   }
 
-  private async deliveryCount(stream: string, id: string): Promise<number> {
-    const pending = (await this.writer!.xpending(
+  /** Takes over entries a consumer left idle too long (it crashed). */
+  private async reclaim(stream: string): Promise<void> {
+    const free = this.freeSlots();
+    if (free <= 0) return;
+    const idle = (await this.writer!.xpending(
       stream,
       this.settings.group,
-      id,
-      id,
-      1,
-    )) as Array<[string, string, number, number]>;
-    return pending[0]?.[3] ?? 1;
+      'IDLE',
+      this.settings.claimIdleMs,
+      '-',
+      '+',
+      // Some candidates are waiting retries or our own: look a bit further.
+      free * 2,
+    )) as PendingEntry[];
+    const candidates = idle
+      .filter(([id]) => !this.held.has(member(stream, id)))
+      .slice(0, free);
+    if (candidates.length === 0) return;
+    const claimed = await this.writer!.claimIdle(
+      stream,
+      this.retriesKey,
+      this.settings.group,
+      this.settings.consumer,
+      this.settings.claimIdleMs,
+      ...candidates.map(([id]) => id),
+    );
+    const deliveries = new Map(candidates.map(([id, , , n]) => [id, n + 1]));
+    const arrivals: Arrival[] = [];
+    for (const [id, fields] of claimed) {
+      if (!fields) continue;
+      this.busLogger.log(`Reclaimed ${id} on ${stream}`);
+      arrivals.push({
+        stream,
+        id,
+        fields,
+        deliveries: deliveries.get(id) ?? 2,
+      });
+    }
+    this.accept(arrivals);
+  }
+
+  /**
+   * Remembers the id just before the group's oldest entry not yet
+   * acknowledged (or its last delivered one when none is pending): where
+   * the group is recreated if Redis loses it. Everything from there on is
+   * read again, the pending entries and waiting retries included; what was
+   * acknowledged meanwhile is dropped by the inbox.
+   */
+  private async rememberPosition(stream: string): Promise<void> {
+    const [groups, summary] = await Promise.all([
+      this.writer!.xinfo('GROUPS', stream) as Promise<unknown[][]>,
+      this.writer!.xpending(stream, this.settings.group) as Promise<
+        [number, string | null, string | null, unknown]
+      >,
+    ]);
+    const info = groups
+      .map(toRecord)
+      .find((entry) => entry.name === this.settings.group);
+    if (!info) return;
+    const position =
+      summary[0] > 0 && summary[1]
+        ? previousId(summary[1])
+        : String(info['last-delivered-id']);
+    await this.writer!.hset(this.positionsKey, stream, position);
+  }
+
+  /**
+   * The group on every stream it reads, registered for retention. A new
+   * group starts at the beginning of the stream (a service also gets what
+   * was published before it first ran); a lost one where it stood.
+   */
+  private async ensureGroups(): Promise<void> {
+    const writer = this.writer!;
+    const streams = this.streams;
+    const positions = await writer.hmget(this.positionsKey, ...streams);
+    const batch = writer.multi();
+    for (const type of this.patterns) {
+      batch.sadd(
+        consumerGroupsKey(this.settings.keyPrefix, type),
+        this.settings.group,
+      );
+    }
+    await batch.exec();
+    for (const [i, stream] of streams.entries()) {
+      const position = positions[i] ?? '0';
+      try {
+        await writer.xgroup(
+          'CREATE',
+          stream,
+          this.settings.group,
+          position,
+          'MKSTREAM',
+        );
+        this.busLogger.log(
+          `Consumer group ${this.settings.group} created on ${stream} at ${position}`,
+        );
+      } catch (error) {
+        if (!(error as Error).message.includes('BUSYGROUP')) {
+          this.reportReadError(error as Error);
+        }
+      }
+    }
+    await Promise.all(streams.map((stream) => this.rememberPosition(stream)));
+  }
+
+  /** For a lost group (NOGROUP), its recreation; otherwise logged. */
+  private onRedisError(error: Error): Promise<void> | undefined {
+    if (!error.message.includes('NOGROUP')) {
+      this.reportReadError(error);
+      return undefined;
+    }
+    if (!this.recreating) {
+      this.busLogger.warn(
+        `Consumer group ${this.settings.group} lost from Redis: recreating it where it stood`,
+      );
+      this.recreating = this.ensureGroups()
+        .catch((cause: Error) => this.reportReadError(cause))
+        .finally(() => (this.recreating = undefined));
+    }
+    return this.recreating;
+  }
+
+  /** Renews the leases of the entries this instance's handlers hold. */
+  private async renewLeases(): Promise<void> {
+    if (!this.writer || this.held.size === 0) return;
+    const byStream = new Map<string, HeldEntry[]>();
+    for (const entry of this.held.values()) {
+      const entries = byStream.get(entry.stream) ?? [];
+      entries.push(entry);
+      byStream.set(entry.stream, entries);
+    }
+    await Promise.all(
+      [...byStream].map(async ([stream, entries]) => {
+        try {
+          const lost = await this.writer!.renewLeases(
+            1 + entries.length,
+            stream,
+            ...entries.map((entry) =>
+              entry.eventId === undefined ? '' : this.inbox!.key(entry.eventId),
+            ),
+            this.settings.group,
+            this.settings.consumer,
+            this.settings.claimIdleMs,
+            INBOX_IN_PROGRESS,
+            ...entries.map((entry) => entry.id),
+          );
+          if (lost.length > 0) {
+            this.busLogger.warn(
+              `Entries ${lost.join(', ')} on ${stream} are no longer this consumer's (taken over, or the group was recreated)`,
+            );
+          }
+        } catch (error) {
+          if (this.running) void this.onRedisError(error as Error);
+        }
+      }),
+    );
   }
 
   private async deadLetter(
@@ -425,11 +955,25 @@ export class ServerRedisStreams
     );
   }
 
+  private get retriesKey(): string {
+    return retriesKey(this.settings.keyPrefix, this.settings.group);
+  }
+
+  private get positionsKey(): string {
+    return groupPositionsKey(this.settings.keyPrefix, this.settings.group);
+  }
+
+  private typeOf(stream: string): string {
+    return stream.slice(streamKey(this.settings.keyPrefix, '').length);
+  }
+
   private track(work: Promise<void>): void {
     const tracked = work
-      .catch((error: Error) => this.reportReadError(error))
-      .finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+      .catch(async (error: Error) => {
+        if (this.running) await this.onRedisError(error);
+      })
+      .finally(() => this.tasks.delete(tracked));
+    this.tasks.add(tracked);
   }
 
   private reportReadError(error: Error): void {
@@ -437,6 +981,27 @@ export class ServerRedisStreams
     this.lastReadError = error.message;
     this.busLogger.warn(`Durable transport: ${error.message}`);
   }
+}
+
+/** The retries' member of an entry: `<stream>|<entry id>`. */
+function member(stream: string, id: string): string {
+  return `${stream}|${id}`;
+}
+
+function parseMember(
+  value: string,
+): { stream: string; id: string } | undefined {
+  const at = value.lastIndexOf('|');
+  if (at <= 0) return undefined;
+  return { stream: value.slice(0, at), id: value.slice(at + 1) };
+}
+
+/** The greatest stream id below `id`, for "everything from `id` on". */
+function previousId(id: string): string {
+  const [ms, seq] = id.split('-').map((part) => BigInt(part));
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  if (ms > 0n) return `${ms - 1n}-18446744073709551615`;
+  return '0-0';
 }
 
 function readField(fields: string[], name: string): string | undefined {
@@ -453,6 +1018,15 @@ function parseJson(json: string | undefined): unknown {
   } catch {
     return json;
   }
+}
+
+/** XINFO answers flat [name, value, name, value, ...] lists. */
+function toRecord(flat: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    record[String(flat[i])] = flat[i + 1];
+  }
+  return record;
 }
 
 const delay = (ms: number) =>
