@@ -14,6 +14,7 @@ import { InjectEventBusOptions } from './event-bus.constants.js';
 import { InvalidPublishOptionsError } from './errors/event-validation.error.js';
 import { EVENT_BUS_MESSAGES } from './event-bus.messages.js';
 import { EventHistory } from './history/event-history.js';
+import { OutboxFallback } from './outbox/outbox-fallback.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxStore } from './outbox/outbox.store.js';
 import type {
@@ -25,12 +26,14 @@ import {
   type LocalEventHandler,
 } from './local/local-subscribers.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
+import type { RedisEventPublisher } from './transport/redis-event.publisher.js';
 
 export interface PublishReceipt<TData = unknown> {
   event: EventEnvelope<TData>;
   /**
-   * What happened on the Redis side: sent, buffered in memory, skipped, or
-   * `stored` in the outbox (delivered by the relay after the commit).
+   * What happened on the Redis side: sent, skipped, `stored` in the outbox
+   * (delivered by the relay after the commit, or once Redis takes events
+   * again), or `buffered` in memory (apps without a database).
    */
   redis: 'published' | 'buffered' | 'skipped' | 'stored';
   /** Local subscribers called. */
@@ -45,6 +48,8 @@ export interface PublishReceipt<TData = unknown> {
  */
 @Injectable()
 export class EventBus {
+  private readonly fallback: OutboxFallback;
+
   constructor(
     @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
     private readonly local: LocalSubscribers,
@@ -52,7 +57,9 @@ export class EventBus {
     private readonly history: EventHistory,
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
-  ) {}
+  ) {
+    this.fallback = new OutboxFallback(outbox, relay);
+  }
 
   /**
    * Publishes `data` as an event of `type`. Throws `EventValidationError`
@@ -102,14 +109,37 @@ export class EventBus {
       setTimeout(() => this.relay.nudge(), 10).unref();
       return { event, redis: 'stored', localSubscribers };
     }
-    this.history.recordLocal(event);
     const [redis] = await Promise.all([
       toRedis && this.transports.publisher
-        ? this.transports.publisher.publish(event)
+        ? this.sendToRedis(this.transports.publisher, event)
         : Promise.resolve('skipped' as const),
       toLocal ? this.local.deliver(event) : Promise.resolve(),
     ]);
+    // The relay records what it sends from the outbox.
+    if (redis !== 'stored') this.history.recordLocal(event);
     return { event, redis, localSubscribers };
+  }
+
+  /**
+   * Sends the event to Redis. When Redis does not take it, it goes where a
+   * restart finds it: the outbox table; apps without a database keep it in
+   * memory (see `RedisEventPublisher.publish`).
+   */
+  private async sendToRedis(
+    publisher: RedisEventPublisher,
+    event: EventEnvelope,
+  ): Promise<PublishReceipt['redis']> {
+    if (!this.fallback.available) return publisher.publish(event);
+    if (publisher.isConnected && !this.fallback.holdsEarlierEvents) {
+      try {
+        await publisher.send(event);
+        return 'published';
+      } catch {
+        // Redis did not take it: the outbox will.
+      }
+    }
+    await this.fallback.keep(event);
+    return 'stored';
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_HISTORY_TTL_SECONDS,
@@ -9,6 +9,11 @@ import {
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { redactSensitive } from '../envelope/redact.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import {
+  ENVELOPE_FIELD,
+  streamKey,
+} from '../transport/streams/redis-streams.constants.js';
+import { HistoryIndex, type HistoryIndexEntry } from './history-index.js';
 
 export interface HistoryQuery {
   eventType?: string;
@@ -21,61 +26,33 @@ export interface HistoryQuery {
 const LOCAL_HISTORY_SIZE = 1_000;
 
 /**
- * Published events (sensitive payload fields redacted), newest first, for the retention window: in Redis (shared
- * by every instance, indexed by type and correlation id in sorted sets scored
- * by time) and in a small in-memory ring per instance.
+ * Published events, newest first, sensitive payload fields redacted, for
+ * `EVENT_HISTORY_TTL_SECONDS`: in Redis (shared by every instance) and in a
+ * small in-memory ring per instance. In Redis the events are read from their
+ * streams; the history keeps only an index of them (see `HistoryIndex`),
+ * which the publisher writes with each append.
  */
 @Injectable()
 export class EventHistory {
-  private readonly logger = new Logger(EventHistory.name);
   private readonly local: EventEnvelope[] = [];
-  private readonly ttlSeconds: number;
-  private readonly prefix: string;
+  private readonly keyPrefix: string;
+  /** The index in Redis; the publisher writes it. */
+  readonly index: HistoryIndex;
 
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
   ) {
-    this.ttlSeconds = options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS;
-    this.prefix = `${options.keyPrefix ?? DEFAULT_KEY_PREFIX}history:`;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.index = new HistoryIndex(
+      `${this.keyPrefix}history:`,
+      options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
+    );
   }
 
   recordLocal(event: EventEnvelope): void {
     this.local.push(redactSensitive(event));
     if (this.local.length > LOCAL_HISTORY_SIZE) this.local.shift();
-  }
-
-  /** Stores the event in Redis; a failure is logged, never thrown. */
-  async recordInRedis(event: EventEnvelope): Promise<void> {
-    if (!this.redis) return;
-    const score = Date.parse(event.time);
-    const expiredBefore = Date.now() - this.ttlSeconds * 1_000;
-    const indexes = [
-      this.indexKey(),
-      this.indexKey({ eventType: event.type }),
-      this.indexKey({ correlationId: event.correlationid }),
-    ];
-    const pipeline = this.redis
-      .multi()
-      .set(
-        this.eventKey(event.id),
-        JSON.stringify(event),
-        'EX',
-        this.ttlSeconds,
-      );
-    for (const key of indexes) {
-      pipeline
-        .zadd(key, score, event.id)
-        .zremrangebyscore(key, '-inf', expiredBefore)
-        .expire(key, this.ttlSeconds);
-    }
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      this.logger.warn(
-        `Could not record ${event.type} ${event.id} in the history: ${(error as Error).message}`,
-      );
-    }
   }
 
   queryLocal(query: HistoryQuery): EventEnvelope[] {
@@ -85,42 +62,61 @@ export class EventHistory {
       .slice(0, query.limit ?? 50);
   }
 
+  /**
+   * Events of the index that match, read from their streams, redacted. An
+   * event trimmed from its stream meanwhile is left out.
+   */
   async queryRedis(query: HistoryQuery): Promise<EventEnvelope[]> {
     if (!this.redis) return [];
     const limit = query.limit ?? 50;
-    const since = Date.now() - this.ttlSeconds * 1_000;
+    const narrowed = Boolean(query.correlationId && query.eventType);
     // The narrower index first; the other filter is applied to what it gives.
-    const ids = await this.redis.zrevrangebyscore(
-      this.indexKey(
-        query.correlationId
-          ? { correlationId: query.correlationId }
-          : { eventType: query.eventType },
-      ),
+    const scored = await this.redis.zrevrangebyscore(
+      this.index.key(query),
       '+inf',
-      since,
+      this.index.expiredBefore(),
+      'WITHSCORES',
       'LIMIT',
       0,
-      query.correlationId && query.eventType ? limit * 10 : limit,
+      narrowed ? limit * 10 : limit,
     );
-    if (ids.length === 0) return [];
-    const stored = await this.redis.mget(ids.map((id) => this.eventKey(id)));
-    return stored
-      .filter((json): json is string => json !== null)
-      .map((json) => JSON.parse(json) as EventEnvelope)
-      .filter((event) => matches(event, query))
-      .slice(0, limit);
-  }
-
-  private eventKey(id: string): string {
-    return `${this.prefix}event:${id}`;
-  }
-
-  private indexKey(filter: HistoryQuery = {}): string {
-    if (filter.correlationId) {
-      return `${this.prefix}correlation:${filter.correlationId}`;
+    const entries: HistoryIndexEntry[] = [];
+    for (let i = 0; i + 1 < scored.length && entries.length < limit; i += 2) {
+      const entry = this.index.parse(scored[i], Number(scored[i + 1]));
+      if (entry && (!query.eventType || entry.type === query.eventType)) {
+        entries.push(entry);
+      }
     }
-    if (filter.eventType) return `${this.prefix}type:${filter.eventType}`;
-    return `${this.prefix}all`;
+    if (entries.length === 0) return [];
+    const reads = this.redis.pipeline();
+    for (const { type, entryId } of entries) {
+      reads.xrange(streamKey(this.keyPrefix, type), entryId, entryId);
+    }
+    const results = (await reads.exec()) ?? [];
+    return results
+      .map(([error, rows], position) =>
+        error ? undefined : eventOf(rows, entries[position]),
+      )
+      .filter((event): event is EventEnvelope => event !== undefined)
+      .filter((event) => matches(event, query))
+      .map(redactSensitive);
+  }
+}
+
+/** The envelope of a stream entry, if it is the indexed event. */
+function eventOf(
+  rows: unknown,
+  entry: HistoryIndexEntry,
+): EventEnvelope | undefined {
+  const fields = (rows as Array<[string, string[]]> | null)?.[0]?.[1];
+  if (!fields) return undefined;
+  const index = fields.indexOf(ENVELOPE_FIELD);
+  if (index < 0 || index % 2 !== 0) return undefined;
+  try {
+    const event = JSON.parse(fields[index + 1]) as EventEnvelope;
+    return event?.id === entry.id ? event : undefined;
+  } catch {
+    return undefined;
   }
 }
 

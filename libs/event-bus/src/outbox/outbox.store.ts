@@ -52,6 +52,33 @@ export class OutboxStore {
   }
 
   /**
+   * Keeps an event that Redis did not take, in a row of its own outside any
+   * caller's transaction, for the relay to send to Redis (also after a
+   * restart). Its in-process subscribers already had it. Returns the row's
+   * `seq`.
+   */
+  async addUnsent(event: EventEnvelope, origin: string): Promise<number> {
+    const result = await this.database().execute(sql`
+      insert into event_outbox (service, origin, event_id, envelope, deliver_local, deliver_redis)
+      values (${this.options.service}, ${origin}, ${event.id}, ${JSON.stringify(event)}, false, true)
+      returning seq`);
+    return Number(resultRows<{ seq: number }>(result)[0].seq);
+  }
+
+  /**
+   * Rows written by `origin`'s instance, up to `seq` when given, that are
+   * not delivered yet.
+   */
+  async pendingOf(origin: string, upToSeq?: number): Promise<number> {
+    const upTo = upToSeq === undefined ? sql`` : sql` and seq <= ${upToSeq}`;
+    const result = await this.database().execute(
+      sql`select count(*)::int as count from event_outbox
+          where service = ${this.options.service} and origin = ${origin}${upTo}`,
+    );
+    return Number(resultRows<{ count: number }>(result)[0]?.count ?? 0);
+  }
+
+  /**
    * Claims the oldest undelivered rows for this relay: its own instance's,
    * and those of an instance that seems to have died (older than
    * `ORPHANED_AFTER_SECONDS`), skipping rows another relay holds. Several

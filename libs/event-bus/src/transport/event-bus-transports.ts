@@ -5,13 +5,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { redisOptionsFromUrl } from '@app/common';
-import type { Subscription } from 'rxjs';
 import {
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_BUFFERED_EVENTS,
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
-import { streamRetentionSeconds } from '../event-bus-config.js';
 import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
@@ -29,7 +27,6 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
   readonly publisher: RedisEventPublisher | null;
   private readonly servers: EventBusRedisServer[] = [];
   private readonly durableServers: ServerRedisStreams[] = [];
-  private historySubscription?: Subscription;
 
   constructor(
     @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
@@ -41,7 +38,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
           redisOptionsFromUrl(this.redisUrl),
           {
             keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
-            retentionSeconds: streamRetentionSeconds(options),
+            history: history.index,
           },
           stats,
           options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
@@ -67,14 +64,10 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       this.logger.log('Event bus in local-only mode: no Redis');
       return;
     }
-    this.historySubscription = this.publisher.published$.subscribe(
-      (event) => void this.history.recordInRedis(event),
-    );
     this.publisher.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.historySubscription?.unsubscribe();
     await this.publisher?.close();
   }
 

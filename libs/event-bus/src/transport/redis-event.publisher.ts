@@ -1,89 +1,139 @@
 import { Logger } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
-import { lastValueFrom, Subject, type Subscription } from 'rxjs';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
-import { EventBusRedisClient } from './client-redis-event-bus.js';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../event-bus.constants.js';
-import { toNestRedisOptions } from './nest-redis-options.js';
-import { ClientRedisStreams } from './streams/client-redis-streams.js';
+import type { HistoryIndex } from '../history/history-index.js';
+import { reportErrorsOncePerOutage } from './redis-error-reporter.js';
+import { busReconnectDelay } from './redis-retry.js';
+import {
+  ENVELOPE_FIELD,
+  streamKey,
+} from './streams/redis-streams.constants.js';
 
-/** Wait after a reconnect before sending what was buffered. */
-const FLUSH_SETTLE_MS = 1_000;
-/** Wait before trying a failed flush again. */
+/**
+ * Wait after a reconnect before sending what waited for Redis: pub/sub
+ * reaches only who is subscribed, and subscribers that reconnect at the same
+ * time need a moment to subscribe again.
+ */
+const SETTLE_AFTER_RECONNECT_MS = 1_000;
+/** Wait before trying a failed flush of the memory buffer again. */
 const FLUSH_RETRY_MS = 1_000;
+/** How long `close()` lets commands in flight finish before disconnecting. */
+const CLOSE_GRACE_MS = 500;
 
-interface PendingEvent {
-  event: EventEnvelope;
-  /** Already in its stream: a retry must not append it a second time. */
-  appended: boolean;
+/**
+ * One event, one command, one atomic step in Redis: the append to the
+ * type's stream (durable consumers), the broadcast as Nest's Redis transport
+ * wire message `{"pattern":<type>,"data":<envelope>}` on the channel named by
+ * the type (stock Nest subscribers), and the history's index entry, which
+ * needs the entry id that only the append knows. The envelope's JSON travels
+ * once. The index is best effort (`pcall`): it never fails a publish.
+ *
+ * KEYS: stream, history (all), history (type), history (correlation id).
+ * ARGV: envelope JSON, envelope field, channel, pattern as JSON, time (ms),
+ * index entries older than this (ms) go, index TTL (s), index fields.
+ */
+const PUBLISH_SCRIPT = `
+local entry = redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[1])
+redis.call('PUBLISH', ARGV[3], '{"pattern":' .. ARGV[4] .. ',"data":' .. ARGV[1] .. '}')
+local member = entry .. ' ' .. ARGV[8]
+for i = 2, 4 do
+  redis.pcall('ZADD', KEYS[i], ARGV[5], member)
+  redis.pcall('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[6])
+  redis.pcall('EXPIRE', KEYS[i], ARGV[7])
+end
+return entry
+`;
+
+type PublishCommand = (
+  stream: string,
+  historyAll: string,
+  historyType: string,
+  historyCorrelation: string,
+  envelope: string,
+  envelopeField: string,
+  channel: string,
+  pattern: string,
+  time: number,
+  expiredBefore: number,
+  ttlSeconds: number,
+  indexFields: string,
+) => Promise<string>;
+
+/** Redis did not take the event; it was not sent. */
+export class EventNotSentError extends Error {
+  constructor(reason: string) {
+    super(`The event was not sent to Redis: ${reason}`);
+    this.name = EventNotSentError.name;
+  }
 }
 
 /**
- * Makes each event reachable both ways: appended to its Redis Stream for
- * durable consumers (`XADD`), then emitted over Nest's Redis transport for
- * broadcast subscribers (wire message `{ pattern, data }` on the channel
- * named by the event type). While Redis is unreachable the events wait in a
- * bounded in-memory buffer and go out in order when it returns.
+ * Sends each event to Redis in one command (see `PUBLISH_SCRIPT`): appended
+ * to its stream for durable consumers, broadcast over Nest's Redis transport,
+ * indexed in the history. Concurrent publishes share round trips (ioredis
+ * auto-pipelining: the commands of one tick go out in one write).
+ *
+ * `send` and `publishNow` throw when Redis does not take the event; the bus
+ * then keeps it in the outbox table. `publish` is for apps without a
+ * database: it buffers in memory while Redis is away.
  */
 export class RedisEventPublisher {
   private readonly logger = new Logger(RedisEventPublisher.name);
-  private readonly client: EventBusRedisClient;
-  private readonly streams: ClientRedisStreams;
-  private readonly buffer: PendingEvent[] = [];
-  private readonly published = new Subject<EventEnvelope>();
-  private statusSubscription?: Subscription;
-  private connected = false;
+  private readonly redis: Redis;
+  private readonly publishCommand: PublishCommand;
+  private readonly buffer: EventEnvelope[] = [];
+  private ready = false;
+  private settled = false;
+  private everReady = false;
   private flushing = false;
+  private settleTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
-
-  /** Emits every event once Redis has taken it. */
-  readonly published$ = this.published.asObservable();
 
   constructor(
     redis: RedisOptions,
-    streams: { keyPrefix: string; retentionSeconds: number },
+    private readonly options: { keyPrefix: string; history: HistoryIndex },
     private readonly stats: EventBusStats,
     private readonly maxBuffered: number,
   ) {
-    this.streams = new ClientRedisStreams({
-      redis: { ...redis, commandTimeout: REDIS_COMMAND_TIMEOUT_MS },
-      ...streams,
-    });
-    this.client = new EventBusRedisClient({
-      ...toNestRedisOptions(redis),
-      // Fail fast instead of queueing inside ioredis, so an event is either
-      // sent or in our buffer, never in limbo.
+    this.redis = new Redis({
+      ...redis,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      // An event is taken by Redis or the caller hears of it at once: no
+      // queue inside ioredis, no silent resend of a command that may have
+      // run (the bus resends from the outbox; consumers drop duplicates).
       enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      retryStrategy: busReconnectDelay,
     });
+    this.redis.defineCommand('publishEvent', {
+      numberOfKeys: 4,
+      lua: PUBLISH_SCRIPT,
+    });
+    this.publishCommand = (
+      this.redis as unknown as { publishEvent: PublishCommand }
+    ).publishEvent.bind(this.redis);
   }
 
+  /** Redis takes events now. */
   get isConnected(): boolean {
-    return this.connected;
+    return this.ready;
   }
 
+  /** Events waiting in memory (apps without a database only). */
   get bufferedCount(): number {
     return this.buffer.length;
   }
 
   connect(): void {
-    this.statusSubscription = this.client.status.subscribe((status) => {
-      const wasConnected = this.connected;
-      // Nest's RedisStatus is a const enum, out of reach with isolatedModules.
-      this.connected = (status as string) === 'connected';
-      if (this.connected && !wasConnected) {
-        this.logger.log('Connected to the event-bus Redis');
-        // Pub/sub reaches only who is subscribed: after an outage, give the
-        // subscribers that reconnect at the same time a moment to resubscribe.
-        this.scheduleFlush(this.buffer.length > 0 ? FLUSH_SETTLE_MS : 0);
-      } else if (!this.connected && wasConnected) {
-        this.logger.warn(
-          'Lost the event-bus Redis; buffering events until it returns',
-        );
-      }
-    });
-    this.client
+    reportErrorsOncePerOutage(this.redis, this.logger);
+    this.redis.on('ready', () => this.onReady());
+    this.redis.on('close', () => this.onClose());
+    this.redis
       .connect()
       .catch((error: Error) =>
         this.logger.warn(
@@ -92,73 +142,126 @@ export class RedisEventPublisher {
       );
   }
 
+  /**
+   * Returns promptly whatever the state of Redis: commands in flight get a
+   * short grace, then the connection and its reconnect loop end.
+   */
   async close(): Promise<void> {
-    this.statusSubscription?.unsubscribe();
+    clearTimeout(this.settleTimer);
     clearTimeout(this.flushTimer);
     if (this.buffer.length > 0) {
-      this.logger.warn(
-        `Closing with ${this.buffer.length} events still buffered; they are lost`,
+      this.logger.error(
+        `Closing with ${this.buffer.length} events Redis never took (no database to keep them in): ${this.buffer
+          .slice(0, 20)
+          .map((event) => `${event.type} ${event.id}`)
+          .join(', ')}`,
       );
     }
-    await this.client.close().catch(() => undefined);
-    await this.streams.close();
+    if (this.redis.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.redis.quit().catch(() => undefined),
+        new Promise((done) => (timer = setTimeout(done, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.redis.disconnect();
   }
 
-  /** Sends the event, or buffers it when Redis is unreachable. */
-  async publish(event: EventEnvelope): Promise<'published' | 'buffered'> {
-    const pending: PendingEvent = { event, appended: false };
-    if (!this.connected || this.buffer.length > 0 || this.flushing) {
-      this.enqueue(pending);
-      return 'buffered';
-    }
+  /** Sends the event now or throws `EventNotSentError`. */
+  async send(event: EventEnvelope): Promise<void> {
+    if (!this.ready) throw new EventNotSentError('Redis is not connected');
+    const json = JSON.stringify(event);
+    const { history } = this.options;
+    const [all, byType, byCorrelation] = history.keysOf(event);
     try {
-      await this.send(pending);
-      return 'published';
-    } catch (error) {
-      this.logger.warn(
-        `Publishing ${event.type} ${event.id} failed (${(error as Error).message}); buffered`,
+      await this.publishCommand(
+        streamKey(this.options.keyPrefix, event.type),
+        all,
+        byType,
+        byCorrelation,
+        json,
+        ENVELOPE_FIELD,
+        event.type,
+        JSON.stringify(event.type),
+        Date.parse(event.time),
+        history.expiredBefore(),
+        history.ttlSeconds,
+        history.fieldsOf(event),
       );
-      this.enqueue(pending);
-      return 'buffered';
+    } catch (error) {
+      throw new EventNotSentError((error as Error).message);
     }
+    this.stats.count('published', event.type);
   }
 
   /**
-   * Sends the event now or throws: for the outbox relay, which keeps the
-   * event in its table until this succeeds.
+   * Sends an event that waited for Redis (the outbox relay's rows) or
+   * throws; after an outage only once subscribers had a moment to return.
    */
   async publishNow(event: EventEnvelope): Promise<void> {
-    if (!this.connected)
-      throw new Error('the event-bus Redis is not connected');
-    await this.send({ event, appended: false });
-  }
-
-  private async send(pending: PendingEvent): Promise<void> {
-    const { event } = pending;
-    if (!pending.appended) {
-      await lastValueFrom(this.streams.emit(event.type, event), {
-        defaultValue: undefined,
-      });
-      pending.appended = true;
-    }
-    await lastValueFrom(this.client.emit(event.type, event), {
-      defaultValue: undefined,
-    });
-    this.stats.count('published', event.type);
-    this.published.next(event);
-  }
-
-  private enqueue(pending: PendingEvent): void {
-    this.buffer.push(pending);
-    this.stats.count('buffered', pending.event.type);
-    if (this.buffer.length > this.maxBuffered) {
-      const { event: dropped } = this.buffer.shift()!;
-      this.stats.count('dropped', dropped.type);
-      this.logger.error(
-        `Event buffer full (${this.maxBuffered}); dropped ${dropped.type} ${dropped.id}`,
+    if (!this.settled) {
+      throw new EventNotSentError(
+        this.ready ? 'Redis has just returned' : 'Redis is not connected',
       );
     }
-    if (this.connected && !this.flushTimer) void this.flush();
+    await this.send(event);
+  }
+
+  /**
+   * For apps without a database: sends the event, or keeps it in memory
+   * while Redis is away and sends it, in order, when Redis returns. When the
+   * buffer is full the publish fails (`EventNotSentError`): an event is never
+   * dropped behind the caller's back.
+   */
+  async publish(event: EventEnvelope): Promise<'published' | 'buffered'> {
+    if (this.settled && this.buffer.length === 0 && !this.flushing) {
+      try {
+        await this.send(event);
+        return 'published';
+      } catch (error) {
+        this.logger.warn(
+          `Publishing ${event.type} ${event.id} failed (${(error as Error).message}); buffered`,
+        );
+      }
+    }
+    if (this.buffer.length >= this.maxBuffered) {
+      throw new EventNotSentError(
+        `Redis is unreachable and ${this.maxBuffered} events already wait in memory`,
+      );
+    }
+    this.buffer.push(event);
+    this.stats.count('buffered', event.type);
+    if (this.settled && !this.flushTimer) void this.flush();
+    return 'buffered';
+  }
+
+  private onReady(): void {
+    this.ready = true;
+    if (!this.everReady) {
+      this.everReady = true;
+      this.settled = true;
+      this.logger.log('Connected to the event-bus Redis');
+      void this.flush();
+      return;
+    }
+    this.logger.log('Event-bus Redis is back');
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settled = true;
+      void this.flush();
+    }, SETTLE_AFTER_RECONNECT_MS).unref();
+  }
+
+  private onClose(): void {
+    if (this.ready) {
+      this.logger.warn(
+        'Lost the event-bus Redis; events wait for it until it returns',
+      );
+    }
+    this.ready = false;
+    this.settled = false;
+    clearTimeout(this.settleTimer);
   }
 
   private scheduleFlush(delayMs: number): void {
@@ -171,22 +274,23 @@ export class RedisEventPublisher {
 
   /** Sends buffered events in order; stops at the first failure. */
   private async flush(): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing || this.buffer.length === 0) return;
     this.flushing = true;
     try {
-      while (this.connected && this.buffer.length > 0) {
+      while (this.settled && this.buffer.length > 0) {
         await this.send(this.buffer[0]);
         this.buffer.shift();
       }
     } catch (error) {
       this.logger.warn(
-        `Flushing buffered events paused: ${(error as Error).message}`,
+        `Sending buffered events paused: ${(error as Error).message}`,
       );
       this.scheduleFlush(FLUSH_RETRY_MS);
     } finally {
       this.flushing = false;
     }
-    if (this.buffer.length === 0) return;
-    this.logger.log(`${this.buffer.length} buffered events wait for Redis`);
+    if (this.buffer.length > 0) {
+      this.logger.log(`${this.buffer.length} buffered events wait for Redis`);
+    }
   }
 }

@@ -13,17 +13,15 @@ export interface RedisStreamsClientOptions {
   redis: RedisOptions;
   /** Prefix of the stream keys; default `eventbus:`. */
   keyPrefix?: string;
-  /**
-   * Unused: the bus's retention task trims the streams, never past what a
-   * consumer group still needs.
-   */
-  retentionSeconds?: number;
 }
 
 /**
  * The durable transport's client: `emit(type, envelope)` appends the
  * envelope to the event type's stream (`XADD`), where every consumer group
- * finds it. Events only: request-response is not part of the bus.
+ * finds it. Events only: request-response is not part of the bus. Appends
+ * never trim the stream: retention is a periodic task that waits for every
+ * consumer group. (`EventBus.publish` does not go through this client: it
+ * appends and broadcasts in one command.)
  */
 export class ClientRedisStreams extends ClientProxy {
   private readonly logger = new Logger(ClientRedisStreams.name);
@@ -55,8 +53,11 @@ export class ClientRedisStreams extends ClientProxy {
     return this.redis;
   }
 
+  /** Quits when connected; otherwise ends the reconnect loop at once. */
   async close(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    const redis = this.redis;
+    if (redis?.status === 'ready') await redis.quit().catch(() => undefined);
+    redis?.disconnect();
     this.redis = undefined;
     this.connecting = undefined;
   }

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
+import type { EventPayload } from '@app/contracts';
+import { EventBus, EventBusModule, streamKey } from '@app/event-bus';
+import { startRedisServer } from '../../test/support/redis-server.js';
+
+/**
+ * Publishes events of about 400 bytes (the envelope's JSON) through the real
+ * EventBus to a private redis-server, for `node --cpu-prof` (see
+ * bench/profile/README.md). Prints publishes per second, one publish awaited
+ * at a time and with `IN_FLIGHT` publishes in flight.
+ */
+
+const EVENTS = Number(process.env.EVENTS ?? 20_000);
+const WARM_UP = 2_000;
+const IN_FLIGHT = 1_000;
+// The envelope of user.verified is then about 400 bytes.
+const NAME = 'Ada Lovelace';
+
+const payload = (): EventPayload<'user.verified'> => {
+  const userId = randomUUID();
+  return {
+    userId,
+    email: `${userId}@example.com`,
+    name: NAME,
+    timestamp: new Date().toISOString(),
+  };
+};
+
+async function main(): Promise<void> {
+  const redis = await startRedisServer();
+  const raw = new Redis(redis.url);
+  @Module({
+    imports: [
+      EventBusModule.forRoot({ service: 'profile', redisUrl: redis.url }),
+    ],
+  })
+  class ProfileModule {}
+  const app = await NestFactory.createApplicationContext(ProfileModule, {
+    logger: ['error', 'warn'],
+  });
+  try {
+    await app.init();
+    const bus = app.get(EventBus);
+    const deadline = Date.now() + 10_000;
+    while (
+      (await bus.publish('user.verified', payload())).redis !== 'published'
+    ) {
+      if (Date.now() > deadline) throw new Error('the bus never connected');
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const { event } = await bus.publish('user.verified', payload());
+    const bytes = Buffer.byteLength(JSON.stringify(event));
+    for (let i = 0; i < WARM_UP; i++)
+      await bus.publish('user.verified', payload());
+
+    let start = performance.now();
+    let cpu = process.cpuUsage();
+    for (let i = 0; i < EVENTS; i++) {
+      const receipt = await bus.publish('user.verified', payload());
+      if (receipt.redis !== 'published') throw new Error(receipt.redis);
+    }
+    const awaited = (EVENTS / (performance.now() - start)) * 1_000;
+    const awaitedCpu = cpuMicrosPerEvent(cpu);
+
+    start = performance.now();
+    cpu = process.cpuUsage();
+    let next = 0;
+    const worker = async () => {
+      while (next++ < EVENTS) {
+        const receipt = await bus.publish('user.verified', payload());
+        if (receipt.redis !== 'published') throw new Error(receipt.redis);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    const concurrent = (EVENTS / (performance.now() - start)) * 1_000;
+    const concurrentCpu = cpuMicrosPerEvent(cpu);
+
+    const length = await raw.xlen(streamKey('eventbus:', 'user.verified'));
+    const expected = 2 + WARM_UP + 2 * EVENTS;
+    console.log(
+      JSON.stringify({
+        envelopeBytes: bytes,
+        events: EVENTS,
+        awaitedPerSecond: Math.round(awaited),
+        awaitedCpuMicrosPerEvent: awaitedCpu,
+        inFlight: IN_FLIGHT,
+        concurrentPerSecond: Math.round(concurrent),
+        concurrentCpuMicrosPerEvent: concurrentCpu,
+        streamLength: length,
+        lost: Math.max(0, expected - length),
+      }),
+    );
+  } finally {
+    await app.close();
+    await raw.quit();
+    await redis.kill();
+  }
+}
+
+/** This process's CPU time (user + system) per event since `since`. */
+function cpuMicrosPerEvent(since: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(since);
+  return Math.round((user + system) / EVENTS);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
