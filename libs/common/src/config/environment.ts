@@ -117,6 +117,17 @@ export class ServiceEnvironment {
   @IsOptional()
   @IsString()
   DATA_DIR?: string;
+
+  /**
+   * Seconds a service has after SIGTERM to finish what is in flight before it
+   * exits anyway (what is unfinished stays unacknowledged, for redelivery).
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SHUTDOWN_GRACE_SECONDS?: number;
 }
 
 /** Thrown when the environment does not validate; its message is one line. */
