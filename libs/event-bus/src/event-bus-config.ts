@@ -11,7 +11,8 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-options.inter
  * `SERVICE_NAME` (default `service`), the event-bus Redis URL,
  * `EVENT_HISTORY_TTL_SECONDS`, `EVENT_STREAM_RETENTION_SECONDS` and the
  * durable consumers' tuning
- * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`).
+ * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`) and the outbox
+ * relays' lease (`EVENT_BUS_OUTBOX_LEASE_SECONDS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -24,6 +25,7 @@ export function eventBusOptionsFromConfig(
     streamRetentionSeconds: config.get<number>(
       'EVENT_STREAM_RETENTION_SECONDS',
     ),
+    outboxLeaseSeconds: config.get<number>('EVENT_BUS_OUTBOX_LEASE_SECONDS'),
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),

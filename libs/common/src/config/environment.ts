@@ -103,6 +103,14 @@ export class ServiceEnvironment {
   @Min(100)
   EVENT_BUS_CLAIM_IDLE_MS?: number;
 
+  /** How long a silent instance keeps its outbox rows before another takes them. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  EVENT_BUS_OUTBOX_LEASE_SECONDS?: number;
+
   @IsOptional()
   @IsUrl(
     {
