@@ -19,7 +19,8 @@ import { DEFAULT_STREAM_MAX_RETENTION_SECONDS } from './retention/retention.cons
  * (`EVENT_BUS_MAX_DELIVERIES`, `EVENT_BUS_CLAIM_IDLE_MS`,
  * `EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP`, `EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS`,
  * `EVENT_BUS_RETRY_HORIZON_SECONDS`, `EVENT_BUS_HANDLER_TIMEOUT_MS`,
- * `EVENT_BUS_HANDLER_STALL_MS`).
+ * `EVENT_BUS_HANDLER_STALL_MS`) and the outbox relays' lease
+ * (`EVENT_BUS_OUTBOX_LEASE_SECONDS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -35,6 +36,7 @@ export function eventBusOptionsFromConfig(
     streamMaxRetentionSeconds: config.get<number>(
       'EVENT_STREAM_MAX_RETENTION_SECONDS',
     ),
+    outboxLeaseSeconds: config.get<number>('EVENT_BUS_OUTBOX_LEASE_SECONDS'),
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),

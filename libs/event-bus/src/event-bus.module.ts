@@ -21,6 +21,7 @@ import { DeadLetters } from './dead-letters/dead-letters.js';
 import { EventReplayer } from './replay/event-replayer.js';
 import { BusTables } from './database/bus-tables.js';
 import { EventInbox } from './inbox/event-inbox.js';
+import { OutboxLeases } from './outbox/outbox.leases.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxStore } from './outbox/outbox.store.js';
 import { DeadLettersController } from './dead-letters/dead-letters.controller.js';
@@ -98,6 +99,7 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventReplayer,
     BusTables,
     OutboxStore,
+    OutboxLeases,
     OutboxRelay,
     EventInbox,
     StreamRetention,

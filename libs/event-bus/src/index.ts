@@ -27,6 +27,7 @@ export * from './transport/streams/server-redis-streams.js';
 export * from './transport/streams/handler-error.filter.js';
 export * from './dead-letters/dead-letters.js';
 export * from './replay/event-replayer.js';
+export * from './outbox/outbox.leases.js';
 export * from './outbox/outbox.relay.js';
 export * from './outbox/outbox.store.js';
 export * from './database/bus-tables.js';

@@ -178,6 +178,13 @@ export class ServiceEnvironment {
   @IsInt()
   @Min(100)
   EVENT_BUS_HANDLER_STALL_MS?: number;
+  /** How long a silent instance keeps its outbox rows before another takes them. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  EVENT_BUS_OUTBOX_LEASE_SECONDS?: number;
 
   @IsOptional()
   @IsUrl(
@@ -193,6 +200,17 @@ export class ServiceEnvironment {
   @IsOptional()
   @IsString()
   DATA_DIR?: string;
+
+  /**
+   * Seconds a service has after SIGTERM to finish what is in flight before it
+   * exits anyway (what is unfinished stays unacknowledged, for redelivery).
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SHUTDOWN_GRACE_SECONDS?: number;
 }
 
 /** Thrown when the environment does not validate; its message is one line. */

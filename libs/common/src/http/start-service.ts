@@ -6,7 +6,12 @@ import {
   validateEnvironment,
   type ServiceEnvironment,
 } from '../config/environment.js';
+import { stopReconnecting } from '../redis/backoff.js';
 import { configureHttpApp } from './configure-http-app.js';
+
+/** Seconds between SIGTERM and the forced exit, unless configured. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 8;
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 export interface StartServiceOptions {
   /** For logs, e.g. `user-service`. */
@@ -34,13 +39,18 @@ export async function startService(
   const logger = new Logger(options.name);
   // What ConfigModule will read too: `.env`, never over the real environment.
   if (existsSync('.env')) process.loadEnvFile('.env');
+  let environment: ServiceEnvironment;
   try {
-    validateEnvironment(options.environment)(process.env);
+    environment = validateEnvironment(options.environment)(process.env);
   } catch (error) {
     if (!(error instanceof InvalidConfigurationError)) throw error;
     logger.error(error.message);
     process.exit(1);
   }
+  boundShutdown(
+    logger,
+    environment.SHUTDOWN_GRACE_SECONDS ?? DEFAULT_SHUTDOWN_GRACE_SECONDS,
+  );
   const app = await NestFactory.create(await options.loadModule());
   configureHttpApp(app);
   options.connect?.(app);
@@ -52,4 +62,28 @@ export async function startService(
   await app.listen(port);
   logger.log(`Listening on port ${port}`);
   return app;
+}
+
+/**
+ * On SIGTERM or SIGINT (Nest's shutdown hooks close the app meanwhile):
+ * reconnect loops end at once, so nothing waits for a Redis that is away,
+ * and after `graceSeconds` the process exits whatever is still running.
+ * Handlers and jobs in flight have the grace to finish; what they do not
+ * finish stays unacknowledged and is delivered again (BullMQ's stalled
+ * jobs, the streams' pending entries, the outbox's rows).
+ */
+function boundShutdown(logger: Logger, graceSeconds: number): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const other of SHUTDOWN_SIGNALS) process.off(other, onSignal);
+    stopReconnecting();
+    logger.log(`${signal}: shutting down within ${graceSeconds} s`);
+    setTimeout(() => {
+      logger.error(
+        `Shutdown not finished after ${graceSeconds} s; exiting, unfinished work is left for redelivery`,
+      );
+      process.exit(1);
+      // Unref'd: a shutdown that finishes sooner is not held up by it.
+    }, graceSeconds * 1_000).unref();
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.once(signal, onSignal);
 }

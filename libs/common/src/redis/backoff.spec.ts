@@ -1,4 +1,9 @@
-import { exponentialBackoff } from './backoff.js';
+import {
+  exponentialBackoff,
+  reconnectForever,
+  reconnectingStopped,
+  stopReconnecting,
+} from './backoff.js';
 
 describe('exponentialBackoff', () => {
   const options = { initialMs: 100, maxMs: 5_000 };
@@ -19,5 +24,17 @@ describe('exponentialBackoff', () => {
 
     expect(exponentialBackoff(3, jittered, () => 0)).toBe(200);
     expect(exponentialBackoff(3, jittered, () => 1)).toBe(400);
+  });
+});
+
+describe('reconnectForever', () => {
+  it('gives up once the process shuts down', () => {
+    const retry = reconnectForever({ initialMs: 100, maxMs: 5_000 });
+    expect(retry(3)).toBe(400);
+
+    stopReconnecting();
+
+    expect(retry(4)).toBeNull();
+    expect(reconnectingStopped()).toBe(true);
   });
 });

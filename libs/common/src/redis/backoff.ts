@@ -22,8 +22,29 @@ export function exponentialBackoff(
   return Math.round(delay - spread + random() * spread);
 }
 
-/** ioredis `retryStrategy` that reconnects forever with exponential backoff. */
+let reconnectsStopped = false;
+
+/**
+ * Ends every reconnect loop of `reconnectForever` (called once the process
+ * shuts down): a client that is not connected gives up at its next attempt,
+ * which rejects the commands it queued (a `quit()` waiting for Redis among
+ * them) instead of waiting for a Redis that may never return.
+ */
+export function stopReconnecting(): void {
+  reconnectsStopped = true;
+}
+
+/** Whether the process is shutting down (see {@link stopReconnecting}). */
+export function reconnectingStopped(): boolean {
+  return reconnectsStopped;
+}
+
+/**
+ * ioredis `retryStrategy` that reconnects with exponential backoff until the
+ * process shuts down ({@link stopReconnecting}), then returns `null`, which
+ * makes ioredis close the connection for good.
+ */
 export const reconnectForever =
   (options: BackoffOptions = { initialMs: 100, maxMs: 5_000, jitter: 0.2 }) =>
-  (times: number): number =>
-    exponentialBackoff(times, options);
+  (times: number): number | null =>
+    reconnectsStopped ? null : exponentialBackoff(times, options);

@@ -21,7 +21,7 @@ export function resultRows<T>(result: unknown): T[] {
 
 /**
  * The bus's own tables in each service's database: the outbox (events
- * waiting for the relay) and the inbox (event ids each consumer group has
+ * waiting for the relay), the relays' leases, and the inbox (event ids each consumer group has
  * processed). Rows name their service, since services may share a
  * database. Created at start-up, under an advisory lock so that instances
  * starting at the same moment on one PostgreSQL do not collide.
@@ -62,6 +62,13 @@ export class BusTables implements OnModuleInit {
       await tx.execute(sql`
         create index if not exists event_outbox_service_seq
         on event_outbox (service, seq)`);
+      // Each relay's lease: its rows are another relay's only once it expired.
+      await tx.execute(sql`
+        create table if not exists event_outbox_leases (
+          relay text primary key,
+          service text not null,
+          lease_until timestamptz not null
+        )`);
       await tx.execute(sql`
         create table if not exists event_inbox (
           consumer_group text not null,

@@ -38,6 +38,12 @@ export interface EventBusModuleOptions {
   retentionIntervalMs?: number;
   /** How often the outbox relay looks for rows; default 200 ms. */
   outboxPollMs?: number;
+  /**
+   * How long an instance's outbox rows stay its own after its relay last
+   * renewed its lease (renewed every fifth of it); then another instance
+   * takes them over. Default 15 s.
+   */
+  outboxLeaseSeconds?: number;
   /** How long the inbox remembers a processed event id; default a week. */
   inboxRetentionSeconds?: number;
   /** Tuning of the durable transport's consumers. */

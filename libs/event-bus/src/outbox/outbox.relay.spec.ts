@@ -6,7 +6,9 @@ import {
 import type { EventHistory } from '../history/event-history.js';
 import type { LocalSubscribers } from '../local/local-subscribers.js';
 import type { EventBusTransports } from '../transport/event-bus-transports.js';
+import type { OutboxLeases } from './outbox.leases.js';
 import { OutboxRelay } from './outbox.relay.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
 import type { OutboxRow, OutboxStore } from './outbox.store.js';
 
 /** Stands for the relay's own id, which is random. */
@@ -26,7 +28,11 @@ const row = (seq: number, origin = OWN): OutboxRow => ({
   localDone: false,
 });
 
-function createRelay(rows: OutboxRow[], failRedisAtSeq?: number) {
+function createRelay(
+  rows: OutboxRow[],
+  failRedisAtSeq?: number,
+  localGate?: Promise<void>,
+) {
   const calls: string[] = [];
   let claimed = false;
   const store = {
@@ -52,9 +58,9 @@ function createRelay(rows: OutboxRow[], failRedisAtSeq?: number) {
     }),
   } as unknown as OutboxStore;
   const local = {
-    deliver: jest.fn((event: EventEnvelope) => {
+    deliver: jest.fn(async (event: EventEnvelope) => {
+      await localGate;
       calls.push(`local ${(event.data as { seq: number }).seq}`);
-      return Promise.resolve();
     }),
   } as unknown as LocalSubscribers;
   const transports = {
@@ -73,17 +79,29 @@ function createRelay(rows: OutboxRow[], failRedisAtSeq?: number) {
       calls.push(`history ${(event.data as { seq: number }).seq}`);
     }),
   } as unknown as EventHistory;
+  const lease = { lapsed: false, renewals: 0 };
+  const leases = {
+    seconds: 15,
+    renew: jest.fn(() => {
+      lease.renewals++;
+      return Promise.resolve({ lapsed: lease.lapsed });
+    }),
+    release: jest.fn(() => Promise.resolve()),
+    forgetExpired: jest.fn(() => Promise.resolve()),
+  } as unknown as OutboxLeases;
   const relay = new OutboxRelay(
     { service: 's' },
     store,
     local,
     transports,
     history,
+    leases,
   );
-  return { relay, calls };
+  return { relay, calls, lease, leases };
 }
 
 async function relayOnce(relay: OutboxRelay): Promise<void> {
+  await relay.renewLease();
   relay.nudge();
   await (relay as unknown as { running?: Promise<void> }).running;
 }
@@ -150,5 +168,58 @@ describe('OutboxRelay', () => {
       'remove 2',
       'history 2',
     ]);
+  });
+
+  it('sends nothing while it does not hold its lease', async () => {
+    const { relay, calls, leases } = createRelay([row(1)]);
+    (leases.renew as jest.Mock).mockImplementation(() =>
+      Promise.reject(new Error('database unreachable')),
+    );
+
+    await relayOnce(relay);
+
+    expect(calls).toEqual([]);
+  });
+
+  it('stops sending the rows it claimed once its lease lapsed', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { relay, calls, lease } = createRelay(
+      [row(1), row(2)],
+      undefined,
+      gate,
+    );
+    await relay.renewLease();
+    relay.nudge();
+    const running = (relay as unknown as { running?: Promise<void> }).running;
+
+    // The process stood still: another relay may have taken the rows.
+    lease.lapsed = true;
+    await relay.renewLease();
+    open();
+    await running;
+
+    expect(calls.filter((call) => !call.startsWith('local'))).toEqual([]);
+  });
+
+  it('renews its lease on its own timer while a batch takes long', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { relay, calls, lease, leases } = createRelay(
+      [row(1)],
+      undefined,
+      gate,
+    );
+    (leases as { seconds: number }).seconds = 0.1; // renewed every 20 ms
+
+    await relay.onApplicationBootstrap();
+    const renewalsAtStart = lease.renewals;
+    await waitFor(() => lease.renewals >= renewalsAtStart + 5, {
+      message: 'lease renewals during the batch',
+    });
+    open();
+    await relay.onApplicationShutdown();
+
+    expect(calls).toContain('redis 1');
   });
 });

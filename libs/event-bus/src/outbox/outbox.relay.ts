@@ -11,17 +11,25 @@ import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { LocalSubscribers } from '../local/local-subscribers.js';
 import { EventBusTransports } from '../transport/event-bus-transports.js';
+import { OutboxLeases } from './outbox.leases.js';
 import { OutboxStore } from './outbox.store.js';
 
 const BATCH = 50;
 const DEFAULT_POLL_MS = 200;
+/** Renewals per lease: one or two may fail or come late without losing it. */
+const RENEWALS_PER_LEASE = 5;
 
 /**
  * Delivers outbox rows in order: to this instance's in-process subscribers
  * once, then to Redis (stream and broadcast); a row goes when delivered.
- * While Redis is unreachable the rows wait and are retried. Rows of an
- * instance that died before relaying them are taken over after a few
- * seconds and sent to Redis (its in-process subscribers died with it).
+ * While Redis is unreachable the rows wait and are retried.
+ *
+ * The relay holds a lease (`OutboxLeases`, 15 s by default) that a timer of
+ * its own renews five times per lease, beside the relay loop, so a long
+ * batch does not let it lapse. Rows of an instance whose lease expired (it
+ * died, or stood still longer than the lease) are taken over and sent to
+ * Redis (its in-process subscribers died with it); a relay that finds its
+ * own lease lapsed stops sending the rows it had claimed and claims again.
  */
 @Injectable()
 export class OutboxRelay
@@ -31,9 +39,15 @@ export class OutboxRelay
   /** This instance's relay; the rows its instance writes name it. */
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private renewing?: Promise<void>;
   private stopped = false;
   private lastError?: string;
+  /** Until when (`performance.now()`) the lease surely holds. */
+  private leaseHeldUntil = 0;
+  /** Changes whenever the lease may have lapsed: claims before it are stale. */
+  private leaseTerm = 0;
 
   constructor(
     @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
@@ -41,10 +55,19 @@ export class OutboxRelay
     private readonly local: LocalSubscribers,
     private readonly transports: EventBusTransports,
     private readonly history: EventHistory,
+    private readonly leases: OutboxLeases,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.store.available) return;
+    await this.leases
+      .forgetExpired()
+      .catch((error: Error) => this.report(error));
+    await this.renewLease();
+    this.heartbeat = setInterval(
+      () => void this.renewLease(),
+      (this.leases.seconds * 1_000) / RENEWALS_PER_LEASE,
+    );
     const pollMs = this.options.outboxPollMs ?? DEFAULT_POLL_MS;
     this.timer = setInterval(() => this.nudge(), pollMs);
     this.nudge();
@@ -53,7 +76,37 @@ export class OutboxRelay
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.heartbeat);
     await this.running;
+    await this.renewing;
+    if (!this.store.available) return;
+    // What is left (Redis away) is another instance's at once.
+    await this.leases.release(this.id).catch(() => undefined);
+  }
+
+  /** Renews the lease; a renewal still under way is not doubled. */
+  renewLease(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(
+      () => (this.renewing = undefined),
+    );
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    // Counted from before the query: the database's expiry is later.
+    const sentAt = performance.now();
+    try {
+      const { lapsed } = await this.leases.renew(this.id);
+      if (lapsed || sentAt >= this.leaseHeldUntil) this.leaseTerm++;
+      this.leaseHeldUntil = sentAt + this.leases.seconds * 1_000;
+    } catch (error) {
+      this.report(error as Error);
+    }
+  }
+
+  /** Whether rows claimed in `term` are still this relay's to send. */
+  private holds(term: number): boolean {
+    return term === this.leaseTerm && performance.now() < this.leaseHeldUntil;
   }
 
   /** Relays now (a publish in a transaction just wrote a row). */
@@ -66,18 +119,24 @@ export class OutboxRelay
 
   private async relay(): Promise<void> {
     for (;;) {
-      const rows = await this.store.claim(this.id, BATCH);
+      const term = this.leaseTerm;
+      if (!this.holds(term)) return;
+      const rows = await this.store.claim(this.id, BATCH, this.leases.seconds);
       if (rows.length === 0) return;
       // In-process subscribers first, for every row: they need no Redis.
       // Only this instance's rows: the subscribers of an instance that died
       // before relaying its rows died with it.
       for (const row of rows) {
+        if (!this.holds(term)) return;
         if (row.deliverLocal && !row.localDone && row.origin === this.id) {
           await this.local.deliver(row.event);
           await this.store.markLocalDone(row.seq);
         }
       }
       for (const [index, row] of rows.entries()) {
+        // Lapsed (the process stood still): another relay may be sending
+        // these rows; the next claim says which are still ours.
+        if (!this.holds(term)) return;
         try {
           if (row.deliverRedis) {
             await this.transports.publisher!.publishNow(row.event);

@@ -2,9 +2,12 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Database } from '@app/common';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { BusTables } from '../database/bus-tables.js';
+import { BusTables, resultRows } from '../database/bus-tables.js';
 import { createEventEnvelope } from '../envelope/event-envelope.js';
-import { ORPHANED_AFTER_SECONDS, OutboxStore } from './outbox.store.js';
+import { OutboxLeases } from './outbox.leases.js';
+import { OutboxStore } from './outbox.store.js';
+
+const LEASE_SECONDS = 15;
 
 const event = (userId: string) =>
   createEventEnvelope({
@@ -20,6 +23,7 @@ describe('OutboxStore', () => {
   let db: Database;
   let users: OutboxStore;
   let bookings: OutboxStore;
+  let leases: OutboxLeases;
   const targets = { local: true, redis: true };
 
   beforeAll(async () => {
@@ -28,11 +32,21 @@ describe('OutboxStore', () => {
     await new BusTables(db).ensure();
     users = new OutboxStore({ service: 'user-service' }, db);
     bookings = new OutboxStore({ service: 'booking-service' }, db);
+    leases = new OutboxLeases(
+      { service: 'user-service', outboxLeaseSeconds: LEASE_SECONDS },
+      db,
+    );
   });
 
   afterAll(() => client.close());
 
-  beforeEach(() => db.execute(sql`delete from event_outbox`));
+  beforeEach(async () => {
+    await db.execute(sql`delete from event_outbox`);
+    await db.execute(sql`delete from event_outbox_leases`);
+  });
+
+  const claim = (store: OutboxStore, relay: string) =>
+    store.claim(relay, 10, LEASE_SECONDS);
 
   it('claims its own service’s rows only, oldest first (services may share a database)', async () => {
     for (const id of ['u1', 'u2']) {
@@ -44,7 +58,7 @@ describe('OutboxStore', () => {
       bookings.add(tx, event('b1'), targets, 'relay-1'),
     );
 
-    const claimed = await users.claim('relay-1', 10);
+    const claimed = await claim(users, 'relay-1');
 
     expect(claimed.map((row) => row.event.data)).toMatchObject([
       { userId: 'u1' },
@@ -60,28 +74,98 @@ describe('OutboxStore', () => {
       update event_outbox
       set created_at = now() - make_interval(secs => ${seconds})`);
 
-  it('leaves a live instance’s fresh rows to it, and takes them once it seems dead', async () => {
-    await db.transaction((tx) =>
-      users.add(tx, event('u1'), targets, 'relay-1'),
-    );
+  /** Makes `relay`'s lease look expired `seconds` ago. */
+  const expire = (relay: string, seconds = 1) =>
+    db.execute(sql`
+      update event_outbox_leases
+      set lease_until = now() - make_interval(secs => ${seconds})
+      where relay = ${relay}`);
 
-    expect(await users.claim('relay-2', 10)).toEqual([]);
-    await age(ORPHANED_AFTER_SECONDS + 1);
-    expect(await users.claim('relay-2', 10)).toMatchObject([
+  const write = (id: string, origin: string) =>
+    db.transaction((tx) => users.add(tx, event(id), targets, origin));
+
+  it('leaves the rows of an instance whose lease holds to it, however old they are', async () => {
+    await leases.renew('relay-1');
+    await write('u1', 'relay-1');
+    await age(10 * LEASE_SECONDS);
+
+    expect(await claim(users, 'relay-2')).toEqual([]);
+    expect(await claim(users, 'relay-1')).toMatchObject([
       { origin: 'relay-1' },
     ]);
   });
 
-  it('lets another relay skip claimed rows until they are released', async () => {
-    await db.transaction((tx) =>
-      users.add(tx, event('u1'), targets, 'relay-1'),
-    );
-    await age(ORPHANED_AFTER_SECONDS + 1);
-    const [row] = await users.claim('relay-1', 10);
+  it('lets another relay take the rows once their instance’s lease expired', async () => {
+    await leases.renew('relay-1');
+    await write('u1', 'relay-1');
+    await expire('relay-1');
 
-    expect(await users.claim('relay-2', 10)).toEqual([]);
+    expect(await claim(users, 'relay-2')).toMatchObject([
+      { origin: 'relay-1' },
+    ]);
+  });
+
+  it('keeps rows taken over with the relay that took them while its lease holds', async () => {
+    await leases.renew('relay-1');
+    await leases.renew('relay-2');
+    await write('u1', 'relay-1');
+    await expire('relay-1');
+    await claim(users, 'relay-2');
+
+    // relay-1 was only slow: it renews, but the rows are relay-2's now.
+    expect(await leases.renew('relay-1')).toEqual({ lapsed: true });
+    expect(await claim(users, 'relay-1')).toEqual([]);
+    expect(await claim(users, 'relay-2')).toHaveLength(1);
+  });
+
+  it('frees the rows of an instance without a lease only once they are older than a lease', async () => {
+    await write('u1', 'never-registered');
+
+    expect(await claim(users, 'relay-2')).toEqual([]);
+    await age(LEASE_SECONDS + 1);
+    expect(await claim(users, 'relay-2')).toHaveLength(1);
+  });
+
+  it('frees the rows at once when their instance releases its lease', async () => {
+    await leases.renew('relay-1');
+    await write('u1', 'relay-1');
+
+    await leases.release('relay-1');
+
+    // A released lease counts as no lease; old enough rows are free.
+    await age(LEASE_SECONDS + 1);
+    expect(await claim(users, 'relay-2')).toHaveLength(1);
+  });
+
+  it('lets another relay skip claimed rows until they are released', async () => {
+    await leases.renew('relay-1');
+    await write('u1', 'relay-1');
+    const [row] = await claim(users, 'relay-1');
+    await expire('relay-1');
+    await leases.renew('relay-3');
+    await claim(users, 'relay-3');
+
+    expect(await claim(users, 'relay-2')).toEqual([]);
     await users.release([row.seq]);
-    expect(await users.claim('relay-2', 10)).toHaveLength(1);
+    expect(await claim(users, 'relay-2')).toHaveLength(1);
+  });
+
+  it('says whether a renewed lease had lapsed', async () => {
+    expect(await leases.renew('relay-1')).toEqual({ lapsed: false });
+    expect(await leases.renew('relay-1')).toEqual({ lapsed: false });
+    await expire('relay-1');
+    expect(await leases.renew('relay-1')).toEqual({ lapsed: true });
+  });
+
+  it('forgets leases expired for a day', async () => {
+    await leases.renew('relay-1');
+    await leases.renew('relay-2');
+    await expire('relay-1', 2 * 24 * 3600);
+
+    await leases.forgetExpired();
+
+    const result = await db.execute(sql`select relay from event_outbox_leases`);
+    expect(resultRows(result)).toEqual([{ relay: 'relay-2' }]);
   });
 
   it('keeps nothing of a transaction that rolled back', async () => {

@@ -16,14 +16,6 @@ export interface OutboxRow {
   localDone: boolean;
 }
 
-/** How long a relay may hold claimed rows before another instance takes them. */
-const CLAIM_SECONDS = 30;
-/**
- * How old another instance's row must be before this relay takes it: the
- * instance that wrote it relays it within milliseconds unless it died.
- */
-export const ORPHANED_AFTER_SECONDS = 5;
-
 /**
  * The transactional outbox: events written in the same database transaction
  * as the change that caused them, kept until the relay has delivered them.
@@ -79,25 +71,33 @@ export class OutboxStore {
   }
 
   /**
-   * Claims the oldest undelivered rows for this relay: its own instance's,
-   * and those of an instance that seems to have died (older than
-   * `ORPHANED_AFTER_SECONDS`), skipping rows another relay holds. Several
-   * instances can relay one outbox safely.
+   * Claims the oldest undelivered rows for this relay, skipping rows another
+   * relay is claiming: rows it owns (it wrote them, or took them over), and
+   * those whose owner's lease has expired (`OutboxLeases`): an instance that
+   * is alive, however slow, keeps its rows. A row whose owner has no lease
+   * (not registered yet, or forgotten long after it expired) is free once
+   * older than the lease. Several instances can relay one outbox safely.
    */
-  async claim(relay: string, limit: number): Promise<OutboxRow[]> {
+  async claim(
+    relay: string,
+    limit: number,
+    leaseSeconds: number,
+  ): Promise<OutboxRow[]> {
     const result = await this.database().execute(sql`
       update event_outbox
-      set claimed_by = ${relay},
-          claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
+      set claimed_by = ${relay}
       where seq in (
-        select seq from event_outbox
-        where service = ${this.options.service}
-          and (claimed_until is null or claimed_until < now())
-          and (origin = ${relay}
-            or created_at < now() - make_interval(secs => ${ORPHANED_AFTER_SECONDS}))
-        order by seq
+        select o.seq from event_outbox o
+        left join event_outbox_leases l
+          on l.relay = coalesce(o.claimed_by, o.origin)
+        where o.service = ${this.options.service}
+          and (coalesce(o.claimed_by, o.origin) = ${relay}
+            or l.lease_until < now()
+            or (l.relay is null
+              and o.created_at < now() - make_interval(secs => ${leaseSeconds})))
+        order by o.seq
         limit ${limit}
-        for update skip locked
+        for update of o skip locked
       )
       returning seq, origin, envelope, deliver_local, deliver_redis, local_done`);
     return resultRows<Record<string, unknown>>(result)
@@ -129,7 +129,7 @@ export class OutboxStore {
   async release(seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
     await this.database().execute(sql`
-      update event_outbox set claimed_by = null, claimed_until = null
+      update event_outbox set claimed_by = null
       where seq in (${sql.join(
         seqs.map((seq) => sql`${seq}`),
         sql`, `,

@@ -18,6 +18,6 @@ export class EventBusRedisClient extends ClientRedis {
 
   override createRetryStrategy(times: number): number | undefined {
     if (this.isManuallyClosed) return undefined;
-    return busReconnectDelay(times);
+    return busReconnectDelay(times) ?? undefined;
   }
 }

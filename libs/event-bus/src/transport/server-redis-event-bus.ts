@@ -45,7 +45,7 @@ export class EventBusRedisServer extends ServerRedis {
 
   override createRetryStrategy(times: number): number | undefined {
     if (this.isManuallyClosed) return undefined;
-    return busReconnectDelay(times);
+    return busReconnectDelay(times) ?? undefined;
   }
 
   /**
