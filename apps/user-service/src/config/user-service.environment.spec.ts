@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { InvalidConfigurationError, validateEnvironment } from '@app/common';
 import { UserServiceEnvironment } from './user-service.environment.js';
 
@@ -51,6 +52,15 @@ describe('UserServiceEnvironment', () => {
     });
 
     expect(line).not.toContain('\n');
+    expect(line).toContain('JWT_SECRET must not be the .env.example value');
+    expect(line).toContain('ADMIN_PASSWORD must not be the .env.example value');
+  });
+
+  it('refuses what .env.example itself says, in production', () => {
+    const example = parseEnv(readFileSync('.env.example', 'utf8'));
+
+    const line = message({ ...example, NODE_ENV: 'production' });
+
     expect(line).toContain('JWT_SECRET must not be the .env.example value');
     expect(line).toContain('ADMIN_PASSWORD must not be the .env.example value');
   });
