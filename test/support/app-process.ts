@@ -18,8 +18,8 @@ export type AppName =
 /** Options for {@link startApp}. */
 export interface StartAppOptions {
   /**
-   * Environment of the app on top of PATH, HOME, TMPDIR, PORT and
-   * NODE_ENV=test. Nothing else leaks in from the test runner's environment,
+   * Environment of the app on top of PATH, HOME, TMPDIR, PORT,
+   * NODE_ENV=test and a public rate limit no test meets. Nothing else leaks in from the test runner's environment,
    * so a developer's shell cannot change what a test sees. DATA_DIR defaults
    * to a fresh temporary folder, deleted when the process exits: pass your
    * own DATA_DIR to restart an app on the same data.
@@ -56,6 +56,9 @@ export interface AppProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** `RATE_LIMIT_PUBLIC_PER_MINUTE` of test apps unless a test sets its own. */
+export const TEST_PUBLIC_RATE_LIMIT = '1000000';
+
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
@@ -89,6 +92,9 @@ export async function startApp(
       HOME,
       TMPDIR,
       DATA_DIR: join(dir, 'data'),
+      // Every test client is 127.0.0.1: the public per-client limit would
+      // stop tests that register and log in in bulk.
+      RATE_LIMIT_PUBLIC_PER_MINUTE: TEST_PUBLIC_RATE_LIMIT,
       ...options.env,
       PORT: String(port),
       NODE_ENV: 'test',

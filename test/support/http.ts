@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 /**
  * A response as e2e tests want it: status, parsed body, headers. The body is
  * `any` unless typed, because tests assert on its shape anyway.
@@ -72,3 +73,74 @@ export function api(baseUrl: string, defaults: RequestOptions = {}) {
 
 /** The client returned by {@link api}. */
 export type Api = ReturnType<typeof api>;
+
+/**
+ * A client at another address: requests leave from `localAddress` (any of
+ * 127.0.0.2 and up on loopback), so the server sees another client, as
+ * per-client limits need. Same answers as {@link api}; never throws on an
+ * HTTP status.
+ *
+ * @example
+ * const stranger = clientAt(users.url, '127.0.0.2');
+ * await stranger.post('/auth/login', { email, password: 'guess' });
+ */
+export function clientAt(baseUrl: string, localAddress: string) {
+  function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(path, baseUrl);
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        url,
+        {
+          method,
+          localAddress,
+          headers: {
+            accept: 'application/json',
+            ...(payload && { 'content-type': 'application/json' }),
+            ...headers,
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => {
+            const isJson =
+              response.headers['content-type']?.includes('application/json');
+            resolve({
+              status: response.statusCode ?? 0,
+              body: (text && isJson
+                ? JSON.parse(text)
+                : text || undefined) as T,
+              headers: new Headers(
+                Object.entries(response.headers).flatMap(([name, value]) =>
+                  value === undefined
+                    ? []
+                    : [[name, Array.isArray(value) ? value.join(', ') : value]],
+                ) as [string, string][],
+              ),
+            });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(payload);
+    });
+  }
+
+  return {
+    request,
+    get: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>('GET', path, undefined, headers),
+    post: <T = any>(
+      path: string,
+      body?: unknown,
+      headers?: Record<string, string>,
+    ) => request<T>('POST', path, body, headers),
+  };
+}

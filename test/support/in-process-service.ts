@@ -6,6 +6,7 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { configureHttpApp } from '@app/common';
 import { connectEventBus, streamKey } from '@app/event-bus';
+import { TEST_PUBLIC_RATE_LIMIT } from './app-process.js';
 import { waitFor } from './wait-for.js';
 
 /** Variables a service reads; the test's own `env` replaces all of them. */
@@ -26,10 +27,20 @@ const SERVICE_ENV_KEYS = [
   'SERVICE_NAME',
   'DEFAULT_ORGANIZATION_ID',
   'DEFAULT_HOURLY_RATE',
+  'RATE_LIMIT_PUBLIC_PER_MINUTE',
+  'CORS_ORIGINS',
+  'TRUST_PROXY',
+  'JWT_PRIVATE_KEY_FILE',
+  'JWT_PUBLIC_KEY_FILE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
 ];
 
 export interface InProcessServiceOptions {
-  /** The service's variables; `DATA_DIR` defaults to a fresh temporary folder. */
+  /**
+   * The service's variables; `DATA_DIR` defaults to a fresh temporary
+   * folder, `RATE_LIMIT_PUBLIC_PER_MINUTE` to a limit no test meets.
+   */
   env: Record<string, string>;
   /**
    * Imports the root module: `ConfigModule.forRoot` validates the
@@ -64,7 +75,12 @@ export async function startServiceInProcess(
   const saved = new Map(SERVICE_ENV_KEYS.map((key) => [key, process.env[key]]));
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-service-'));
   for (const key of SERVICE_ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, { DATA_DIR: dataDir, ...options.env });
+  Object.assign(process.env, {
+    DATA_DIR: dataDir,
+    // Every test client is 127.0.0.1 (see startApp).
+    RATE_LIMIT_PUBLIC_PER_MINUTE: TEST_PUBLIC_RATE_LIMIT,
+    ...options.env,
+  });
 
   let app: INestApplication | undefined;
   const close = async () => {

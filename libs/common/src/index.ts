@@ -27,3 +27,7 @@ export * from './database/unique-violation.js';
 export * from './jobs/logged-worker-host.js';
 export * from './metrics/metrics.module.js';
 export * from './jobs/job-correlation.js';
+export * from './auth/access-token.options.js';
+export * from './config/production-secrets.js';
+export * from './http/public-rate-limit.guard.js';
+export * from './audit/audit-log.js';

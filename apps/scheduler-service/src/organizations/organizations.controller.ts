@@ -1,5 +1,10 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { Roles } from '@app/common';
+import {
+  auditLog,
+  CurrentUser,
+  Roles,
+  type AuthenticatedUser,
+} from '@app/common';
 import { UpsertOrganizationDto } from './dto/upsert-organization.dto.js';
 import type { OrganizationResponse } from './organization.response.js';
 import { ParseOrganizationIdPipe } from './organization-id.pipe.js';
@@ -20,10 +25,17 @@ export class OrganizationsController {
 
   /** Creates or updates; 200 either way with the organization as stored. */
   @Put(':id')
-  upsert(
+  async upsert(
+    @CurrentUser() admin: AuthenticatedUser,
     @Param('id', ParseOrganizationIdPipe) id: string,
     @Body() dto: UpsertOrganizationDto,
   ): Promise<OrganizationResponse> {
-    return this.organizations.upsert(id, dto);
+    const organization = await this.organizations.upsert(id, dto);
+    auditLog(admin, 'organization.upsert', `organization:${id}`, {
+      name: dto.name,
+      currency: dto.currency,
+      hourlyRate: dto.hourlyRate,
+    });
+    return organization;
   }
 }

@@ -18,7 +18,11 @@ import type { UsersRepository } from '../users/users.repository.js';
 import { AuthService } from './auth.service.js';
 import type { LoginAttemptsLimiter } from './login-attempts.limiter.js';
 
-const jwt = new JwtService({ secret: 'unit-test-secret-0123456789' });
+const jwt = new JwtService({
+  secret: 'unit-test-secret-0123456789',
+  signOptions: { expiresIn: 60 },
+});
+const CLIENT = '127.0.0.1';
 
 function setup() {
   const repository = new FakeUsersRepository();
@@ -48,10 +52,13 @@ describe('AuthService', () => {
       role: 'worker',
     });
 
-    const { accessToken } = await service.login({
-      email: 'ADA@example.com',
-      password: 'correct horse',
-    });
+    const { accessToken } = await service.login(
+      {
+        email: 'ADA@example.com',
+        password: 'correct horse',
+      },
+      CLIENT,
+    );
 
     const claims = await jwt.verifyAsync<AccessTokenClaims>(accessToken);
     expect(claims).toMatchObject({
@@ -67,7 +74,7 @@ describe('AuthService', () => {
     await repository.seed({ email: 'ada@example.com' });
 
     await expect(
-      service.login({ email: 'ada@example.com', password: 'wrong' }),
+      service.login({ email: 'ada@example.com', password: 'wrong' }, CLIENT),
     ).rejects.toBeInstanceOf(UnauthorizedException);
     expect(limiter.failures.get('ada@example.com')).toBe(1);
   });
@@ -76,7 +83,10 @@ describe('AuthService', () => {
     const { service, limiter } = setup();
 
     await expect(
-      service.login({ email: 'Nobody@example.com', password: 'whatever' }),
+      service.login(
+        { email: 'Nobody@example.com', password: 'whatever' },
+        CLIENT,
+      ),
     ).rejects.toBeInstanceOf(UnauthorizedException);
     expect(limiter.failures.get('nobody@example.com')).toBe(1);
   });
@@ -88,9 +98,12 @@ describe('AuthService', () => {
 
     const statuses = [];
     for (let i = 0; i < 5; i++)
-      statuses.push(await status(service.login(wrong)));
+      statuses.push(await status(service.login(wrong, CLIENT)));
     const sixth = await status(
-      service.login({ email: 'ada@example.com', password: 'correct horse' }),
+      service.login(
+        { email: 'ada@example.com', password: 'correct horse' },
+        CLIENT,
+      ),
     );
 
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
@@ -101,13 +114,18 @@ describe('AuthService', () => {
     const { service, repository, limiter } = setup();
     await repository.seed({ email: 'ada@example.com' });
     for (let i = 0; i < 4; i++) {
-      await status(service.login({ email: 'ada@example.com', password: 'x' }));
+      await status(
+        service.login({ email: 'ada@example.com', password: 'x' }, CLIENT),
+      );
     }
 
-    await service.login({
-      email: 'ada@example.com',
-      password: 'correct horse',
-    });
+    await service.login(
+      {
+        email: 'ada@example.com',
+        password: 'correct horse',
+      },
+      CLIENT,
+    );
 
     expect(limiter.failures.has('ada@example.com')).toBe(false);
   });
@@ -117,7 +135,10 @@ describe('AuthService', () => {
     await repository.seed({ email: 'ada@example.com', verifiedAt: null });
 
     await expect(
-      service.login({ email: 'ada@example.com', password: 'correct horse' }),
+      service.login(
+        { email: 'ada@example.com', password: 'correct horse' },
+        CLIENT,
+      ),
     ).rejects.toBeInstanceOf(ForbiddenException);
     expect(limiter.failures.has('ada@example.com')).toBe(false);
     expect(events.emitted).toHaveLength(0);
@@ -128,7 +149,7 @@ describe('AuthService', () => {
     await repository.seed({ email: 'ada@example.com', verifiedAt: null });
 
     await expect(
-      service.login({ email: 'ada@example.com', password: 'wrong' }),
+      service.login({ email: 'ada@example.com', password: 'wrong' }, CLIENT),
     ).rejects.toBeInstanceOf(UnauthorizedException);
   });
 
@@ -138,7 +159,10 @@ describe('AuthService', () => {
     limiter.unavailable = new ServiceUnavailableException('cache down');
 
     await expect(
-      service.login({ email: 'ada@example.com', password: 'correct horse' }),
+      service.login(
+        { email: 'ada@example.com', password: 'correct horse' },
+        CLIENT,
+      ),
     ).rejects.toBeInstanceOf(ServiceUnavailableException);
   });
 
@@ -147,7 +171,7 @@ describe('AuthService', () => {
     repository.findByEmail = () => Promise.reject(new Error('database down'));
 
     await expect(
-      service.login({ email: 'ada@example.com', password: 'x' }),
+      service.login({ email: 'ada@example.com', password: 'x' }, CLIENT),
     ).rejects.toThrow('database down');
     expect(limiter.failures.has('ada@example.com')).toBe(false);
   });

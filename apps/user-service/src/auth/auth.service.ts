@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ForbiddenException,
   Injectable,
@@ -17,8 +18,8 @@ import { LoginAttemptsLimiter } from './login-attempts.limiter.js';
 
 /**
  * Login: checks the password, refuses unverified accounts and issues the
- * access token every service accepts, under the per-e-mail limit of failed
- * attempts.
+ * access token every service accepts, under the limit of failed attempts
+ * per e-mail and client (`LoginAttemptsLimiter`).
  */
 @Injectable()
 export class AuthService {
@@ -35,11 +36,13 @@ export class AuthService {
   /**
    * 200 with a token; 401 for a wrong e-mail or password (counted); 403 for
    * an unverified account, said only once the password is right; 429 once 5
-   * failures are counted; 503 when the counter cannot be reached.
+   * failures of this client are counted; 503 when the counter cannot be
+   * reached. Failures of other clients on the e-mail only slow it down.
    */
-  async login(dto: LoginDto): Promise<AccessTokenResponse> {
+  async login(dto: LoginDto, client: string): Promise<AccessTokenResponse> {
     const email = normalizeEmail(dto.email);
-    await this.limiter.reserve(email);
+    const delayMs = await this.limiter.reserve(email, client);
+    if (delayMs > 0) await sleep(delayMs);
     // From here the attempt counts as a failure unless settled otherwise.
     let settled = false;
     try {
@@ -55,11 +58,11 @@ export class AuthService {
       }
       if (user.verifiedAt === null) {
         settled = true;
-        await this.releaseQuietly(email);
+        await this.releaseQuietly(email, client);
         throw new ForbiddenException(AUTH_MESSAGES.notVerified);
       }
       settled = true;
-      await this.resetQuietly(email);
+      await this.resetQuietly(email, client);
 
       const claims: AccessTokenClaims = {
         sub: user.id,
@@ -73,18 +76,18 @@ export class AuthService {
     } catch (error) {
       // An unexpected error (database down, ...) says nothing about the
       // password, so it must not count against the e-mail.
-      if (!settled) await this.releaseQuietly(email);
+      if (!settled) await this.releaseQuietly(email, client);
       throw error;
     }
   }
 
   // Settling happens after the answer is known; a cache Redis that fails at
   // this point must not turn a correct answer into a 503.
-  private async releaseQuietly(email: string): Promise<void> {
-    await this.limiter.release(email).catch(() => undefined);
+  private async releaseQuietly(email: string, client: string): Promise<void> {
+    await this.limiter.release(email, client).catch(() => undefined);
   }
 
-  private async resetQuietly(email: string): Promise<void> {
-    await this.limiter.reset(email).catch(() => undefined);
+  private async resetQuietly(email: string, client: string): Promise<void> {
+    await this.limiter.reset(email, client).catch(() => undefined);
   }
 }

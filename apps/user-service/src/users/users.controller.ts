@@ -11,7 +11,12 @@ import {
   Patch,
   Post,
 } from '@nestjs/common';
-import { CurrentUser, Public, type AuthenticatedUser } from '@app/common';
+import {
+  CurrentUser,
+  Public,
+  PublicRateLimit,
+  type AuthenticatedUser,
+} from '@app/common';
 import { RegisterUserDto } from './dto/register-user.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { VerifyEmailDto } from './dto/verify-email.dto.js';
@@ -24,18 +29,23 @@ const userId = new ParseUUIDPipe({
   exceptionFactory: () => new BadRequestException(USERS_MESSAGES.invalidId),
 });
 
-/** `/users`: registration and verification are public, the rest needs a token. */
+/**
+ * `/users`: registration and verification are public (limited per client),
+ * the rest needs a token.
+ */
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Public()
+  @PublicRateLimit()
   @Post()
   register(@Body() dto: RegisterUserDto): Promise<UserResponse> {
     return this.users.register(dto);
   }
 
   @Public()
+  @PublicRateLimit()
   @Post('verify')
   @HttpCode(HttpStatus.OK)
   verify(@Body() dto: VerifyEmailDto): Promise<UserResponse> {

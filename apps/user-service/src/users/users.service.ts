@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import {
   assertOwnerOrAdmin,
+  auditLog,
   isAdmin,
   type AuthenticatedUser,
 } from '@app/common';
@@ -131,6 +132,12 @@ export class UsersService {
     this.logger.log(
       `Updated user ${id}: ${Object.keys(changes).join(', ')} changed`,
     );
+    if (changes.role) {
+      auditLog(caller, 'user.role.change', `user:${id}`, {
+        from: current.role,
+        to: changes.role,
+      });
+    }
     return toUserResponse(updated);
   }
 

@@ -162,7 +162,8 @@ export class FakeLoginAttemptsLimiter {
   /** Set to simulate an unreachable cache Redis. */
   unavailable?: HttpException;
 
-  reserve(email: string) {
+  /** Counts per e-mail only: the client part is the real limiter's. */
+  reserve(email: string, _client?: string): Promise<number> {
     if (this.unavailable) return Promise.reject(this.unavailable);
     const count = this.failures.get(email) ?? 0;
     if (count >= 5) {
@@ -171,17 +172,17 @@ export class FakeLoginAttemptsLimiter {
       );
     }
     this.failures.set(email, count + 1);
-    return Promise.resolve();
+    return Promise.resolve(0);
   }
 
-  release(email: string) {
+  release(email: string, _client?: string) {
     const count = this.failures.get(email) ?? 0;
     if (count <= 1) this.failures.delete(email);
     else this.failures.set(email, count - 1);
     return Promise.resolve();
   }
 
-  reset(email: string) {
+  reset(email: string, _client?: string) {
     this.failures.delete(email);
     return Promise.resolve();
   }

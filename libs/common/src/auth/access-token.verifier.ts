@@ -14,8 +14,17 @@ import type {
 export class AccessTokenVerifier {
   constructor(private readonly jwt: JwtService) {}
 
-  /** The token's caller; `UnauthorizedException` saying what is wrong. */
+  /**
+   * The token's caller; `UnauthorizedException` saying what is wrong. Checks
+   * the signature with the one pinned algorithm, `iss`, `aud` and `exp`
+   * (required).
+   */
   async verify(token: string | undefined): Promise<AuthenticatedUser> {
+    return toUser(await this.verifyClaims(token));
+  }
+
+  /** As `verify`, with the claims (`exp` included) for callers that need them. */
+  async verifyClaims(token: string | undefined): Promise<AccessTokenClaims> {
     if (!token) {
       throw new UnauthorizedException('A bearer access token is required');
     }
@@ -25,9 +34,20 @@ export class AccessTokenVerifier {
     } catch {
       throw new UnauthorizedException('The access token is invalid or expired');
     }
+    // jsonwebtoken checks `exp` only when present: a token without one
+    // would be valid forever.
+    if (typeof claims.exp !== 'number') {
+      throw new UnauthorizedException('The access token has no expiry');
+    }
     if (typeof claims.sub !== 'string' || !USER_ROLES.includes(claims.role)) {
       throw new UnauthorizedException('The access token is malformed');
     }
-    return { id: claims.sub, role: claims.role, email: claims.email };
+    return claims;
   }
 }
+
+const toUser = (claims: AccessTokenClaims): AuthenticatedUser => ({
+  id: claims.sub,
+  role: claims.role,
+  email: claims.email,
+});

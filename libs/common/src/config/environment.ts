@@ -1,7 +1,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { plainToInstance, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
+  IsNotEmpty,
   IsInt,
   IsOptional,
   IsString,
@@ -10,10 +11,60 @@ import {
   Min,
   MinLength,
   ValidateBy,
+  registerDecorator,
+  ValidateIf,
   validateSync,
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
+import { readAccessTokenKey } from '../auth/access-token.options.js';
+import {
+  IsProductionSecret,
+  MIN_PRODUCTION_SECRET_BYTES,
+} from './production-secrets.js';
+
+/**
+ * docker-compose passes `${NAME:-}` as an empty string when a variable is
+ * not set; that means unset, not a malformed value.
+ */
+export const emptyAsUnset = ({ value }: { value: unknown }) =>
+  value === '' ? undefined : value;
+
+/** The variable names a PEM key file usable for access tokens. */
+function IsAccessTokenKeyFile(kind: 'private' | 'public'): PropertyDecorator {
+  let reason = '';
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isAccessTokenKeyFile',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => {
+          try {
+            readAccessTokenKey(propertyName as string, String(value), kind);
+            return true;
+          } catch (error) {
+            reason = (error as Error).message;
+            return false;
+          }
+        },
+        defaultMessage: () => reason,
+      },
+    });
+}
+
+/** `a, b,,c` -> `['a', 'b', 'c']`; an empty list is unset. */
+function toList(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+const usesKeyFiles = (environment: ServiceEnvironment) =>
+  Boolean(environment.JWT_PRIVATE_KEY_FILE || environment.JWT_PUBLIC_KEY_FILE);
 
 const REDIS_URL = {
   protocols: ['redis', 'rediss'],
@@ -103,9 +154,86 @@ export class ServiceEnvironment {
   @IsString()
   REDIS_PASSWORD?: string;
 
+  /**
+   * HS256 secret of the access tokens, shared by every service; optional
+   * (and no longer accepted for tokens) once the key files are set.
+   */
+  @Transform(emptyAsUnset)
+  @ValidateIf(
+    (env: ServiceEnvironment) =>
+      !usesKeyFiles(env) || env.JWT_SECRET !== undefined,
+  )
+  @IsNotEmpty({
+    message:
+      'JWT_SECRET is required unless JWT_PRIVATE_KEY_FILE or JWT_PUBLIC_KEY_FILE is set',
+  })
   @IsString()
   @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters long' })
-  JWT_SECRET: string;
+  @IsProductionSecret(MIN_PRODUCTION_SECRET_BYTES)
+  JWT_SECRET?: string;
+
+  /** PEM private key user-service signs access tokens with (RSA or EC). */
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsAccessTokenKeyFile('private')
+  JWT_PRIVATE_KEY_FILE?: string;
+
+  /** PEM public key of user-service the other services verify tokens with. */
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsAccessTokenKeyFile('public')
+  JWT_PUBLIC_KEY_FILE?: string;
+
+  /** `iss` of every access token (default `user-service`). */
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @IsNotEmpty()
+  JWT_ISSUER?: string;
+
+  /** `aud` of every access token (default `event-driven-nest`). */
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  @IsNotEmpty()
+  JWT_AUDIENCE?: string;
+
+  /**
+   * Browser origins allowed by CORS and on the WebSocket, comma-separated
+   * (e.g. `https://app.example.com`); unset: same-origin pages only.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => toList(value))
+  @IsUrl(
+    {
+      require_tld: false,
+      require_protocol: true,
+      protocols: ['http', 'https'],
+    },
+    {
+      each: true,
+      message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+    },
+  )
+  CORS_ORIGINS?: string[];
+
+  /**
+   * Which proxies may set `X-Forwarded-For` (Express `trust proxy`): a hop
+   * count, or addresses/subnets/`loopback`, comma-separated. Unset: none, so
+   * the client is the socket's address and the header cannot be forged.
+   */
+  @IsOptional()
+  @Transform(emptyAsUnset)
+  @IsString()
+  TRUST_PROXY?: string;
+
+  /** Requests per minute per client on each public route (default 60). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  // The login limit's 429 on the 6th failure must come first.
+  @Min(10, { message: 'RATE_LIMIT_PUBLIC_PER_MINUTE must be at least 10' })
+  RATE_LIMIT_PUBLIC_PER_MINUTE?: number;
 
   @IsOptional()
   @Type(() => Number)

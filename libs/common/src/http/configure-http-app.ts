@@ -1,11 +1,52 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+
+/** Largest JSON or form body a route accepts; larger ones get 413. */
+export const HTTP_BODY_LIMIT = '100kb';
 
 /**
- * What every app's HTTP side shares: bad input is a 400 naming the fields
- * (unknown fields refused, types converted), and shutdown hooks so
- * connections, workers and intervals are released on SIGTERM.
+ * Express `trust proxy` from `TRUST_PROXY`: a hop count, `true`/`false`, or
+ * addresses/subnets (`loopback`, `10.0.0.0/8`, ...). Unset trusts no proxy,
+ * so `X-Forwarded-For` cannot change who a client is.
+ */
+export function trustProxySetting(
+  value: string | undefined,
+): boolean | number | string[] {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
+
+/**
+ * What every app's HTTP side shares: security headers (helmet, no
+ * `X-Powered-By`), CORS for the configured origins only (`CORS_ORIGINS`),
+ * explicit body limits, the proxies to trust (`TRUST_PROXY`), bad input as a
+ * 400 naming the fields (unknown fields refused, types converted), and
+ * shutdown hooks so connections, workers and intervals are released on
+ * SIGTERM.
  */
 export function configureHttpApp(app: INestApplication): INestApplication {
+  const express = app as NestExpressApplication;
+  const config = app.get(ConfigService);
+  express.disable('x-powered-by');
+  express.set(
+    'trust proxy',
+    trustProxySetting(config.get<string>('TRUST_PROXY')),
+  );
+  express.use(helmet());
+  const origins = config.get<string[]>('CORS_ORIGINS');
+  if (origins?.length) {
+    express.enableCors({ origin: origins, maxAge: 600 });
+  }
+  // Registered before Nest's defaults, which then step aside.
+  express.useBodyParser('json', { limit: HTTP_BODY_LIMIT });
+  express.useBodyParser('urlencoded', {
+    limit: HTTP_BODY_LIMIT,
+    extended: true,
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

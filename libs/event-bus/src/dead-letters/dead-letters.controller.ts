@@ -13,7 +13,12 @@ import {
   ServiceUnavailableException,
   type PipeTransform,
 } from '@nestjs/common';
-import { Roles } from '@app/common';
+import {
+  auditLog,
+  CurrentUser,
+  Roles,
+  type AuthenticatedUser,
+} from '@app/common';
 import { Type } from 'class-transformer';
 import {
   IsInt,
@@ -95,23 +100,36 @@ export class DeadLettersController {
    */
   @Post('replay')
   @HttpCode(HttpStatus.OK)
-  async replayAll(@Body() body: ReplayAllDto) {
-    return this.run(() => this.deadLetters.replayPage(body));
+  async replayAll(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Body() body: ReplayAllDto,
+  ) {
+    const page = await this.run(() => this.deadLetters.replayPage(body));
+    auditLog(admin, 'dead-letters.replay-all', `group:${body.group ?? '*'}`, {
+      replayed: page.replayed,
+    });
+    return page;
   }
 
   @Post(':id/replay')
   @HttpCode(HttpStatus.OK)
-  async replay(@Param('id', EntryIdPipe) id: string) {
-    return {
-      replayed: id,
-      entryId: await this.run(() => this.deadLetters.replay(id)),
-    };
+  async replay(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', EntryIdPipe) id: string,
+  ) {
+    const entryId = await this.run(() => this.deadLetters.replay(id));
+    auditLog(admin, 'dead-letter.replay', `dead-letter:${id}`, { entryId });
+    return { replayed: id, entryId };
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  async remove(@Param('id', EntryIdPipe) id: string): Promise<void> {
+  async remove(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', EntryIdPipe) id: string,
+  ): Promise<void> {
     await this.run(() => this.deadLetters.remove(id));
+    auditLog(admin, 'dead-letter.delete', `dead-letter:${id}`);
   }
 
   private async run<T>(action: () => Promise<T>): Promise<T> {
