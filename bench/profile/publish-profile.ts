@@ -8,9 +8,15 @@ import { startRedisServer } from '../../test/support/redis-server.js';
 
 /**
  * Publishes events of about 400 bytes (the envelope's JSON) through the real
- * EventBus to a private redis-server, for `node --cpu-prof` (see
- * bench/profile/README.md). Prints publishes per second, one publish awaited
- * at a time and with `IN_FLIGHT` publishes in flight.
+ * EventBus to a private redis-server, one awaited at a time and then
+ * `IN_FLIGHT` at once, and prints publishes per second and this process's
+ * CPU time per event. Where the time goes:
+ *
+ *   npx nest build bench -p bench/profile/tsconfig.json
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/profile/bench/profile/publish-profile.js
+ *   node dist/profile/bench/profile/top-self-time.js /tmp/prof/<file>.cpuprofile 30
+ *
+ * (`EVENTS=<n>` changes the count; validation-profile.js times payload checks.)
  */
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000);

@@ -130,7 +130,11 @@ export class EventBus {
     event: EventEnvelope,
   ): Promise<PublishReceipt['redis']> {
     if (!this.fallback.available) return publisher.publish(event);
-    if (publisher.isConnected && !this.fallback.holdsEarlierEvents) {
+    if (
+      publisher.isConnected &&
+      (!this.fallback.holdsEarlierEvents ||
+        (await this.fallback.drained(() => publisher.isConnected)))
+    ) {
       try {
         await publisher.send(event);
         return 'published';

@@ -19,6 +19,7 @@ export * from './stats/event-bus.stats.js';
 export * from './transport/event-bus-transports.js';
 export * from './transport/server-redis-event-bus.js';
 export * from './event-bus-config.js';
+export { EventNotSentError } from './transport/redis-event.publisher.js';
 export * from './envelope/redact.js';
 export * from './transport/streams/client-redis-streams.js';
 export * from './transport/streams/redis-streams.constants.js';

@@ -1,14 +1,20 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { EventNotSentError } from '../transport/redis-event.publisher.js';
 import type { OutboxRelay } from './outbox.relay.js';
 import type { OutboxStore } from './outbox.store.js';
 
+/** How long a publish waits for the events kept earlier to reach Redis. */
+const DRAIN_WAIT_MS = 5_000;
+const DRAIN_POLL_MS = 50;
+
 /**
  * Where a publish outside a transaction goes when Redis does not take it:
- * the outbox table, where a restart finds it, rather than memory. While
- * events this instance kept there still wait, later publishes join them, so
- * events reach Redis in the order they were published.
+ * the outbox table, where a restart finds it, rather than memory. Once
+ * Redis is back, new publishes wait until the events kept earlier are out
+ * (the relay sends them), so events reach Redis in the order they were
+ * published.
  */
 export class OutboxFallback {
   private readonly logger = new Logger(OutboxFallback.name);
@@ -18,9 +24,7 @@ export class OutboxFallback {
   private lastSeq = 0;
   /** Rows being written now. */
   private storing = 0;
-  /** Counts rows kept, so a check can tell whether one was added meanwhile. */
-  private kept = 0;
-  private checking = false;
+  private draining?: Promise<boolean>;
 
   constructor(
     private readonly store: OutboxStore,
@@ -32,13 +36,21 @@ export class OutboxFallback {
     return this.store.available;
   }
 
-  /**
-   * True while events this instance kept in the outbox wait there: a new
-   * event must then join them. Starts a check of whether they left.
-   */
+  /** Events this instance kept in the outbox may still wait there. */
   get holdsEarlierEvents(): boolean {
-    if (this.engaged) this.checkDrained();
     return this.engaged;
+  }
+
+  /**
+   * Resolves `true` once the events kept earlier are in Redis (a new event
+   * may then go directly), `false` when Redis goes away again or they take
+   * longer than a few seconds (the new event then joins them).
+   */
+  drained(redisUp: () => boolean): Promise<boolean> {
+    this.draining ??= this.waitUntilDrained(redisUp).finally(
+      () => (this.draining = undefined),
+    );
+    return this.draining;
   }
 
   /**
@@ -53,7 +65,6 @@ export class OutboxFallback {
     }
     this.engaged = true;
     this.storing++;
-    this.kept++;
     try {
       this.lastSeq = Math.max(
         this.lastSeq,
@@ -69,20 +80,25 @@ export class OutboxFallback {
     this.relay.nudge();
   }
 
-  private checkDrained(): void {
-    if (this.checking || this.storing > 0) return;
-    this.checking = true;
-    const kept = this.kept;
-    this.store
-      .pendingOf(this.relay.id, this.lastSeq)
-      .then((count) => {
-        if (count > 0 || kept !== this.kept || this.storing > 0) return;
-        this.engaged = false;
-        this.logger.log(
-          'Events kept in the outbox are in Redis; publishing directly',
-        );
-      })
-      .catch(() => undefined)
-      .finally(() => (this.checking = false));
+  private async waitUntilDrained(redisUp: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + DRAIN_WAIT_MS;
+    while (redisUp() && Date.now() < deadline) {
+      if (this.storing === 0) {
+        const lastSeq = this.lastSeq;
+        const pending = await this.store
+          .pendingOf(this.relay.id, lastSeq)
+          .catch(() => -1);
+        if (pending === 0 && this.storing === 0 && lastSeq === this.lastSeq) {
+          this.engaged = false;
+          this.logger.log(
+            'Events kept in the outbox are in Redis; publishing directly again',
+          );
+          return true;
+        }
+        this.relay.nudge();
+      }
+      await sleep(DRAIN_POLL_MS);
+    }
+    return false;
   }
 }
