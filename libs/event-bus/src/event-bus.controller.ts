@@ -18,6 +18,7 @@ import { EventBus } from './event-bus.js';
 import { HistoryQueryDto, PublishEventDto } from './event-bus.dto.js';
 import { EventBusStatus } from './health/event-bus-status.js';
 import { EventHistory } from './history/event-history.js';
+import { EventNotSentError } from './transport/redis-event.publisher.js';
 
 /** The event endpoints every app serves (ARCHITECTURE.md section 6). */
 @Controller('api/events')
@@ -67,6 +68,9 @@ export class EventBusController {
         error instanceof InvalidPublishOptionsError
       ) {
         throw new BadRequestException(error.message);
+      }
+      if (error instanceof EventNotSentError) {
+        throw new ServiceUnavailableException(error.message);
       }
       throw error;
     }

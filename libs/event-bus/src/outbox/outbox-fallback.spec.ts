@@ -42,7 +42,7 @@ describe('OutboxFallback', () => {
 
     await kept.keep(event('u1'));
 
-    const [row] = await store.claim('relay-1', 10);
+    const [row] = await store.claim('relay-1', 10, 15);
     expect(row).toMatchObject({
       origin: 'relay-1',
       event: { data: { userId: 'u1' } },
