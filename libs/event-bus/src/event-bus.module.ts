@@ -36,6 +36,7 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-options.inter
 import { LocalSubscribers } from './local/local-subscribers.js';
 import { EventBusStats } from './stats/event-bus.stats.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
+import { EventTrust } from './trust/event-trust.js';
 import { busReconnectDelay } from './transport/redis-retry.js';
 import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
 
@@ -93,8 +94,10 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     OutboxStore,
     OutboxRelay,
     EventInbox,
+    EventTrust,
   ],
   exports: [
+    EventTrust,
     DeadLetters,
     EventReplayer,
     EventInbox,

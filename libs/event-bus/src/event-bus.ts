@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   EVENT_CATALOGUE,
   type EventPayload,
@@ -25,6 +25,7 @@ import {
   type LocalEventHandler,
 } from './local/local-subscribers.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
+import { EventTrust } from './trust/event-trust.js';
 
 export interface PublishReceipt<TData = unknown> {
   event: EventEnvelope<TData>;
@@ -52,6 +53,7 @@ export class EventBus {
     private readonly history: EventHistory,
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
+    @Optional() private readonly trust?: EventTrust,
   ) {}
 
   /**
@@ -77,8 +79,9 @@ export class EventBus {
       );
     }
     assertValidPayload(type, data);
+    this.trust?.assertMayPublish(type);
     const context = currentCorrelation();
-    const event = createEventEnvelope({
+    const envelope = createEventEnvelope({
       type,
       source: this.options.service,
       data,
@@ -86,6 +89,8 @@ export class EventBus {
       correlationId: options.correlationId ?? context?.correlationId,
       causationId: options.causationId ?? context?.causationId,
     });
+    // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
+    const event = this.trust?.seal(envelope, options) ?? envelope;
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 

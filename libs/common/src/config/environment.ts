@@ -11,6 +11,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { SERVICE_ROLES, type ServiceRole } from '@app/contracts';
 
 const REDIS_URL = {
   protocols: ['redis', 'rediss'],
@@ -102,6 +103,24 @@ export class ServiceEnvironment {
   @IsInt()
   @Min(100)
   EVENT_BUS_CLAIM_IDLE_MS?: number;
+
+  /** The service's role on the bus; default the one its app implies. */
+  @IsOptional()
+  @IsIn(SERVICE_ROLES)
+  EVENT_BUS_ROLE?: ServiceRole;
+
+  /** Signing and data keys of the bus; default `.data/keys` (cwd). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  EVENT_BUS_KEYS_DIR?: string;
+
+  /** Older events are refused (replay protection); default 8 days. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  EVENT_BUS_MAX_EVENT_AGE_SECONDS?: number;
 
   @IsOptional()
   @IsUrl(

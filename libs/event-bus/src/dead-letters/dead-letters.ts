@@ -13,6 +13,7 @@ import {
   ENVELOPE_FIELD,
   TARGET_GROUP_FIELD,
 } from '../transport/streams/redis-streams.constants.js';
+import { EventTrust } from '../trust/event-trust.js';
 
 export interface DeadLetter {
   /** Entry id in the dead-letter stream. */
@@ -50,6 +51,7 @@ export class DeadLetters {
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
+    private readonly trust: EventTrust,
   ) {
     this.key = deadLetterKey(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
   }
@@ -77,7 +79,8 @@ export class DeadLetters {
     const [entry] = await this.client().xrange(this.key, id, id);
     if (!entry) throw new DeadLetterNotFoundError(id);
     const letter = toDeadLetter(entry[0], entry[1], false);
-    const raw = fieldOf(entry[1], ENVELOPE_FIELD) ?? 'null';
+    // Signed again by this service and marked as a replay: aged from now.
+    const raw = this.resealed(fieldOf(entry[1], ENVELOPE_FIELD) ?? 'null');
     const [[, replayedId]] = (await this.client()
       .multi()
       .xadd(
@@ -122,6 +125,16 @@ export class DeadLetters {
   async remove(id: string): Promise<void> {
     if ((await this.client().xdel(this.key, id)) === 0) {
       throw new DeadLetterNotFoundError(id);
+    }
+  }
+
+  private resealed(raw: string): string {
+    try {
+      return JSON.stringify(
+        this.trust.resealAsReplay(JSON.parse(raw) as unknown),
+      );
+    } catch {
+      return raw;
     }
   }
 

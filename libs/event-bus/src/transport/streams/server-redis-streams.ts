@@ -10,6 +10,7 @@ import { parseEnvelope } from '../../envelope/envelope-parser.js';
 import type { EventEnvelope } from '../../envelope/event-envelope.js';
 import { DEFAULT_KEY_PREFIX } from '../../event-bus.constants.js';
 import { EventBusStats } from '../../stats/event-bus.stats.js';
+import type { ConsumerTrust } from '../../trust/event-trust.js';
 import { describeError } from '../describe-error.js';
 import { busReconnectDelay } from '../redis-retry.js';
 import {
@@ -46,6 +47,8 @@ export interface RedisStreamsServerOptions {
   /** How long the inbox remembers a handled event id; default 24 h. */
   inboxTtlSeconds?: number;
   stats?: EventBusStats;
+  /** Signature and permission checks (`EventTrust`); none when absent. */
+  trust?: ConsumerTrust;
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -77,9 +80,9 @@ export class ServerRedisStreams
   override transportId = DURABLE_TRANSPORT;
   private readonly busLogger = new Logger(ServerRedisStreams.name);
   private readonly settings: Required<
-    Omit<RedisStreamsServerOptions, 'stats'>
+    Omit<RedisStreamsServerOptions, 'stats' | 'trust'>
   > &
-    Pick<RedisStreamsServerOptions, 'stats'>;
+    Pick<RedisStreamsServerOptions, 'stats' | 'trust'>;
   private reader?: Redis;
   private writer?: Redis;
   private inbox?: RedisInbox;
@@ -116,6 +119,11 @@ export class ServerRedisStreams
   }
 
   listen(callback: (error?: unknown) => void): void {
+    try {
+      this.settings.trust?.assertMayConsume(this.patterns);
+    } catch (error) {
+      return callback(error);
+    }
     const redis = {
       ...this.settings.redis,
       retryStrategy: busReconnectDelay,
@@ -243,7 +251,7 @@ export class ServerRedisStreams
       return;
     }
     const raw = parseJson(readField(fields, ENVELOPE_FIELD));
-    const parsed = parseEnvelope(type, raw);
+    const parsed = parseEnvelope(type, raw, this.settings.trust?.verify);
     if (!parsed.ok) {
       this.settings.stats?.count('rejected', type);
       await this.deadLetter(stream, id, raw, parsed.reason, deliveries);
