@@ -6,3 +6,4 @@ export * from './postgres.js';
 export * from './in-process-service.js';
 export * from './events.js';
 export * from './service-readiness.js';
+export * from './signed-events.js';
