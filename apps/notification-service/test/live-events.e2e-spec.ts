@@ -155,6 +155,35 @@ describe('notification-service live events over WebSocket (e2e)', () => {
     expect(client.events().map((e) => e.type)).toEqual(['user.registered']);
   });
 
+  it('never shows a forged event: a genuine one with other data, written into the stream', async () => {
+    const client = await ready({
+      token: tokenFor('admin'),
+      types: 'booking.created',
+    });
+    const { event: genuine } = await bookingCreated();
+    await waitFor(() => client.events().some((e) => e.id === genuine.id));
+
+    const forged = {
+      ...genuine,
+      id: randomUUID(),
+      data: { ...genuine.data, customerId: randomUUID() },
+    };
+    const raw = new Redis(redis.url);
+    await raw.xadd(
+      streamKey('eventbus:', 'booking.created'),
+      '*',
+      'envelope',
+      JSON.stringify(forged),
+    );
+    await raw.quit();
+    // Events are shown in stream order: once the next genuine one is
+    // there, the forgery has been passed over.
+    const { event: next } = await bookingCreated();
+    await waitFor(() => client.events().some((e) => e.id === next.id));
+
+    expect(client.events().map((e) => e.id)).toEqual([genuine.id, next.id]);
+  });
+
   it('shows a customer only the events about them', async () => {
     const customerId = randomUUID();
     const client = await ready({
