@@ -10,6 +10,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { CloudEvent } from 'cloudevents';
 import { Redis } from 'ioredis';
+import { register } from 'prom-client';
 import type { EventPayload, UserRegistered } from '@app/contracts';
 import {
   connectEventBus,
@@ -61,6 +62,8 @@ const registered = (): EventPayload<'user.registered'> => ({
   verificationToken: 'secret-token',
   timestamp: new Date().toISOString(),
 });
+
+const UNTRUSTED = 'eventbus_events_untrusted_total';
 
 describe('broadcast delivery over Nest Redis transport', () => {
   let redis: RedisServer;
@@ -157,8 +160,9 @@ describe('broadcast delivery over Nest Redis transport', () => {
     expect(cloudEvent.dataversion).toBe(1);
   });
 
-  it('runs bus handlers in the event correlation', async () => {
-    const { event } = await bus.publish('user.registered', registered(), {
+  it('runs bus handlers in the event correlation, sensitive fields decrypted', async () => {
+    const data = registered();
+    const { event } = await bus.publish('user.registered', data, {
       correlationId: 'flow-1',
     });
 
@@ -167,7 +171,9 @@ describe('broadcast delivery over Nest Redis transport', () => {
       { message: 'event at the bus subscriber' },
     );
 
-    expect(delivery.event).toEqual(event);
+    // The wire form carries the token encrypted; the handler gets it clear.
+    expect(event.data.verificationToken).not.toBe(data.verificationToken);
+    expect(delivery.event).toEqual({ ...event, data });
     expect(delivery.correlation).toEqual({
       correlationId: 'flow-1',
       causationId: event.id,
@@ -220,6 +226,50 @@ describe('broadcast delivery over Nest Redis transport', () => {
     const report = await status.report();
     expect(report.status).toBe('up');
     expect(report.stats.byType['user.registered'].rejected).toBe(3);
+  });
+
+  it('drops a forged event (a genuine one with other data) before any handler, counted by reason', async () => {
+    const untrusted = async () =>
+      (await register.getSingleMetric(UNTRUSTED)?.get())?.values.find(
+        (v) =>
+          v.labels.type === 'user.registered' &&
+          v.labels.reason === 'bad-signature',
+      )?.value ?? 0;
+    const { event: genuine } = await bus.publish(
+      'user.registered',
+      registered(),
+    );
+    await waitFor(
+      () =>
+        BusSubscriber.received.some((entry) => entry.event.id === genuine.id),
+      { message: 'the genuine event at the bus subscriber' },
+    );
+    const before = await untrusted();
+    const forged = {
+      ...genuine,
+      id: randomUUID(),
+      data: { ...genuine.data, email: 'mallory@example.com' },
+    };
+
+    const raw = new Redis(redis.url);
+    await raw.publish(
+      'user.registered',
+      JSON.stringify({ pattern: 'user.registered', data: forged }),
+    );
+    await raw.quit();
+
+    await waitFor(async () => (await untrusted()) > before, {
+      message: 'the forged event counted as bad-signature',
+    });
+    expect(
+      BusSubscriber.received.some((entry) => entry.event.id === forged.id),
+    ).toBe(false);
+    // The stock app, which checks nothing, got it: only the bus verifies.
+    expect(
+      StockSubscriber.received.some(
+        (data) => (data as EventEnvelope).id === forged.id,
+      ),
+    ).toBe(true);
   });
 
   it('refuses to publish an invalid payload and sends nothing', async () => {

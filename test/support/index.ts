@@ -7,3 +7,4 @@ export * from './in-process-service.js';
 export * from './events.js';
 export * from './service-readiness.js';
 export * from './tls-certificates.js';
+export * from './signed-events.js';

@@ -5,6 +5,7 @@ import type { UserRole } from '@app/contracts';
 import { EventBus, type EventEnvelope } from '@app/event-bus';
 import request from 'supertest';
 import {
+  publishAs,
   startRedisServer,
   startServiceInProcess,
   waitFor,
@@ -606,10 +607,8 @@ describe('booking-service (e2e)', () => {
         email: `${customer.id}@example.com`,
         timestamp: new Date().toISOString(),
       };
-      const bus = app.get(EventBus);
-
-      // Over Redis only: the app's own @EventPattern handler receives it.
-      await bus.publish('user.deleted', userDeleted, { redisOnly: true });
+      // As user-service publishes it (signed): the @EventPattern handler receives it.
+      await publishAs(redis.url, 'user.deleted', userDeleted);
 
       const open = [stillRequested, approved, inProgress];
       await waitFor(
@@ -639,14 +638,13 @@ describe('booking-service (e2e)', () => {
 
       // A redelivery changes nothing: once a later event has been handled,
       // still exactly one booking.cancelled per booking.
-      await bus.publish('user.deleted', userDeleted, { redisOnly: true });
+      await publishAs(redis.url, 'user.deleted', userDeleted);
       const marker = user('customer');
       const markerBooking = await requested(marker);
-      await bus.publish(
-        'user.deleted',
-        { ...userDeleted, userId: marker.id },
-        { redisOnly: true },
-      );
+      await publishAs(redis.url, 'user.deleted', {
+        ...userDeleted,
+        userId: marker.id,
+      });
       await waitFor(() => eventsOf('booking.cancelled', markerBooking).length, {
         message: 'booking.cancelled of the later event',
       });

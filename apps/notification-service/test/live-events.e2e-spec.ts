@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { UserRole } from '@app/contracts';
-import { EventBus, streamKey } from '@app/event-bus';
+import { streamKey } from '@app/event-bus';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
+  publishAs,
   startRedisServer,
   startServiceInProcess,
   waitFor,
@@ -34,7 +35,6 @@ describe('notification-service live events over WebSocket (e2e)', () => {
   let redis: RedisServer;
   let service: InProcessService;
   let app: INestApplication;
-  let bus: EventBus;
   let port: number;
   const clients: LiveClient[] = [];
 
@@ -81,7 +81,7 @@ describe('notification-service live events over WebSocket (e2e)', () => {
   }
 
   const bookingCreated = (customerId = randomUUID()) =>
-    bus.publish('booking.created', {
+    publishAs(redis.url, 'booking.created', {
       bookingId: randomUUID(),
       customerId,
       startsAt: '2030-01-01T09:00:00.000Z',
@@ -103,7 +103,6 @@ describe('notification-service live events over WebSocket (e2e)', () => {
       beforeStart: useLiveEventsAdapter,
     });
     app = service.app;
-    bus = app.get(EventBus);
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
   });
@@ -140,7 +139,7 @@ describe('notification-service live events over WebSocket (e2e)', () => {
     });
 
     await bookingCreated();
-    const { event } = await bus.publish('user.registered', {
+    const { event } = await publishAs(redis.url, 'user.registered', {
       userId: randomUUID(),
       email: 'ada@example.com',
       name: 'Ada',
@@ -154,6 +153,35 @@ describe('notification-service live events over WebSocket (e2e)', () => {
     );
     expect(received.data.verificationToken).not.toBe('one-time-secret');
     expect(client.events().map((e) => e.type)).toEqual(['user.registered']);
+  });
+
+  it('never shows a forged event: a genuine one with other data, written into the stream', async () => {
+    const client = await ready({
+      token: tokenFor('admin'),
+      types: 'booking.created',
+    });
+    const { event: genuine } = await bookingCreated();
+    await waitFor(() => client.events().some((e) => e.id === genuine.id));
+
+    const forged = {
+      ...genuine,
+      id: randomUUID(),
+      data: { ...genuine.data, customerId: randomUUID() },
+    };
+    const raw = new Redis(redis.url);
+    await raw.xadd(
+      streamKey('eventbus:', 'booking.created'),
+      '*',
+      'envelope',
+      JSON.stringify(forged),
+    );
+    await raw.quit();
+    // Events are shown in stream order: once the next genuine one is
+    // there, the forgery has been passed over.
+    const { event: next } = await bookingCreated();
+    await waitFor(() => client.events().some((e) => e.id === next.id));
+
+    expect(client.events().map((e) => e.id)).toEqual([genuine.id, next.id]);
   });
 
   it('shows a customer only the events about them', async () => {

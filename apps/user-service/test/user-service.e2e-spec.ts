@@ -5,6 +5,7 @@ import type { AccessTokenClaims } from '@app/common';
 import { EventBus, type EventEnvelope } from '@app/event-bus';
 import request from 'supertest';
 import {
+  decrypted,
   startRedisServer,
   startServiceInProcess,
   waitFor,
@@ -32,9 +33,13 @@ describe('user-service (e2e)', () => {
   /** The one-time token sent to `email` in user.registered. */
   const verificationTokenOf = (email: string) =>
     waitFor(
-      () =>
-        eventsOf('user.registered').find((e) => e.data.email === email)?.data
-          .verificationToken as string | undefined,
+      () => {
+        const event = eventsOf('user.registered').find(
+          (e) => e.data.email === email,
+        );
+        // Sealed before it left the bus: opened as a consumer would.
+        return event && (decrypted(event).data.verificationToken as string);
+      },
       { message: `user.registered for ${email}` },
     );
 

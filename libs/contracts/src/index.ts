@@ -5,3 +5,4 @@ export * from './events/organization.events.js';
 export * from './events/shift.events.js';
 export * from './events/user.events.js';
 export * from './jobs/queues.js';
+export * from './event-permissions.js';

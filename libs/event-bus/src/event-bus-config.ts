@@ -1,5 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
 import { eventBusRedisUrl } from '@app/common';
+import { roleOfServiceName, type ServiceRole } from '@app/contracts';
 import {
   DEFAULT_HISTORY_TTL_SECONDS,
   DEFAULT_STREAM_RETENTION_SECONDS,
@@ -20,7 +21,9 @@ import { DEFAULT_STREAM_MAX_RETENTION_SECONDS } from './retention/retention.cons
  * `EVENT_BUS_DEAD_LETTER_MAX_PER_GROUP`, `EVENT_BUS_DEAD_LETTER_MAX_AGE_SECONDS`,
  * `EVENT_BUS_RETRY_HORIZON_SECONDS`, `EVENT_BUS_HANDLER_TIMEOUT_MS`,
  * `EVENT_BUS_HANDLER_STALL_MS`) and the outbox relays' lease
- * (`EVENT_BUS_OUTBOX_LEASE_SECONDS`).
+ * (`EVENT_BUS_OUTBOX_LEASE_SECONDS`), and the trust settings (`EVENT_BUS_ROLE`,
+ * default the role of the app's name `service`; `EVENT_BUS_KEYS_DIR`;
+ * `EVENT_BUS_MAX_EVENT_AGE_SECONDS`).
  */
 export function eventBusOptionsFromConfig(
   service: string,
@@ -37,6 +40,13 @@ export function eventBusOptionsFromConfig(
       'EVENT_STREAM_MAX_RETENTION_SECONDS',
     ),
     outboxLeaseSeconds: config.get<number>('EVENT_BUS_OUTBOX_LEASE_SECONDS'),
+    trust: {
+      // The app's own name gives the role, so a renamed SERVICE_NAME keeps it.
+      role:
+        config.get<ServiceRole>('EVENT_BUS_ROLE') ?? roleOfServiceName(service),
+      keysDir: config.get<string>('EVENT_BUS_KEYS_DIR'),
+      maxEventAgeSeconds: config.get<number>('EVENT_BUS_MAX_EVENT_AGE_SECONDS'),
+    },
     durable: {
       maxDeliveries: config.get<number>('EVENT_BUS_MAX_DELIVERIES'),
       claimIdleMs: config.get<number>('EVENT_BUS_CLAIM_IDLE_MS'),

@@ -2,12 +2,18 @@ import {
   BadRequestException,
   Body,
   Controller,
+  ForbiddenException,
   Get,
   Post,
   Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { Public, Roles } from '@app/common';
+import {
+  CurrentUser,
+  Public,
+  Roles,
+  type AuthenticatedUser,
+} from '@app/common';
 import type { EventType } from '@app/contracts';
 import {
   EventValidationError,
@@ -19,6 +25,7 @@ import { HistoryQueryDto, PublishEventDto } from './event-bus.dto.js';
 import { EventBusStatus } from './health/event-bus-status.js';
 import { EventHistory } from './history/event-history.js';
 import { EventNotSentError } from './transport/redis-event.publisher.js';
+import { EventPublishForbiddenError } from './trust/trust.errors.js';
 
 /** The event endpoints every app serves (ARCHITECTURE.md section 6). */
 @Controller('api/events')
@@ -50,15 +57,22 @@ export class EventBusController {
     }
   }
 
-  /** Publishes an event as this service; the payload is validated as any other. */
+  /**
+   * Publishes an event as this service; the payload is validated as any
+   * other, only types this service's role publishes are accepted (403), and
+   * the admin's id goes into the event (`publishedby`) and the history.
+   */
   @Post('publish')
   @Roles('admin')
-  async publish(@Body() body: PublishEventDto) {
+  async publish(
+    @Body() body: PublishEventDto,
+    @CurrentUser() admin: AuthenticatedUser,
+  ) {
     try {
       const receipt = await this.bus.publish(
         body.type as EventType,
         body.payload as never,
-        body.options,
+        { ...body.options, publishedBy: admin.id },
       );
       return receipt;
     } catch (error) {
@@ -71,6 +85,9 @@ export class EventBusController {
       }
       if (error instanceof EventNotSentError) {
         throw new ServiceUnavailableException(error.message);
+      }
+      if (error instanceof EventPublishForbiddenError) {
+        throw new ForbiddenException(error.message);
       }
       throw error;
     }

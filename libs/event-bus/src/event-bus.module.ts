@@ -37,6 +37,7 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-options.inter
 import { LocalSubscribers } from './local/local-subscribers.js';
 import { EventBusStats } from './stats/event-bus.stats.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
+import { EventTrust } from './trust/event-trust.js';
 import { busReconnectDelay } from './transport/redis-retry.js';
 import { EventHandlerErrorFilter } from './transport/streams/handler-error.filter.js';
 import { ConsumerGroupsController } from './retention/consumer-groups.controller.js';
@@ -104,9 +105,11 @@ function createBusRedis(options: EventBusModuleOptions): Redis | null {
     EventInbox,
     StreamRetention,
     StreamLagGauges,
+    EventTrust,
   ],
   exports: [
     StreamRetention,
+    EventTrust,
     DeadLetters,
     EventReplayer,
     EventInbox,

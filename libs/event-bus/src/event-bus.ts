@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   EVENT_CATALOGUE,
   type EventPayload,
@@ -27,6 +27,7 @@ import {
 } from './local/local-subscribers.js';
 import { EventBusTransports } from './transport/event-bus-transports.js';
 import type { RedisEventPublisher } from './transport/redis-event.publisher.js';
+import { EventTrust } from './trust/event-trust.js';
 
 export interface PublishReceipt<TData = unknown> {
   event: EventEnvelope<TData>;
@@ -57,6 +58,7 @@ export class EventBus {
     private readonly history: EventHistory,
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
+    @Optional() private readonly trust?: EventTrust,
   ) {
     this.fallback = new OutboxFallback(outbox, relay);
   }
@@ -84,8 +86,9 @@ export class EventBus {
       );
     }
     assertValidPayload(type, data);
+    this.trust?.assertMayPublish(type);
     const context = currentCorrelation();
-    const event = createEventEnvelope({
+    const envelope = createEventEnvelope({
       type,
       source: this.options.service,
       data,
@@ -93,6 +96,8 @@ export class EventBus {
       correlationId: options.correlationId ?? context?.correlationId,
       causationId: options.causationId ?? context?.causationId,
     });
+    // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
+    const event = this.trust?.seal(envelope, options) ?? envelope;
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 

@@ -36,3 +36,10 @@ export const EmailQueueModule = BullModule.registerQueue({
 export function emailJobId(eventId: string, template: EmailTemplate): string {
   return `email-${eventId.replaceAll(':', '-')}-${template}`;
 }
+
+/**
+ * Authenticated context of a sealed e-mail variable (the verification
+ * token): the job data holds it encrypted, the worker opens it to render.
+ */
+export const sealedVariableContext = (name: string): string =>
+  `job:email-notifications:${name}`;

@@ -1,12 +1,16 @@
 import { Processor } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, Optional } from '@nestjs/common';
 import { jobCorrelationId, LoggedWorkerHost } from '@app/common';
 import type { EmailNotificationJob } from '@app/contracts';
-import { runWithCorrelation } from '@app/event-bus';
+import { EventTrust, isSealed, runWithCorrelation } from '@app/event-bus';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { NotificationStatus } from '../database/schema.js';
 import { NotificationsRepository } from '../notifications/notifications.repository.js';
-import { EMAIL_QUEUE, EMAIL_WORKER_CONCURRENCY } from './email.constants.js';
+import {
+  EMAIL_QUEUE,
+  EMAIL_WORKER_CONCURRENCY,
+  sealedVariableContext,
+} from './email.constants.js';
 import { parseEmailJob } from './email-job.validation.js';
 import { EMAIL_MESSAGES } from './email.messages.js';
 import {
@@ -39,6 +43,7 @@ export class EmailWorker extends LoggedWorkerHost {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly mail: MailTransport,
+    @Optional() private readonly trust?: EventTrust,
   ) {
     super();
   }
@@ -50,12 +55,32 @@ export class EmailWorker extends LoggedWorkerHost {
     );
   }
 
+  /** The variables with the sealed ones (the token) decrypted, for rendering only. */
+  private opened(
+    variables: EmailNotificationJob['variables'],
+  ): EmailNotificationJob['variables'] {
+    const opened = { ...variables };
+    for (const [name, value] of Object.entries(variables)) {
+      if (!isSealed(value)) continue;
+      try {
+        if (!this.trust) throw new Error('no keys');
+        opened[name] = this.trust.cipher.open(
+          value,
+          sealedVariableContext(name),
+        ) as string;
+      } catch (error) {
+        openFailed(name, error);
+      }
+    }
+    return opened;
+  }
+
   private async deliver(
     job: Job<unknown>,
     correlationId: string,
   ): Promise<EmailJobResult> {
     const data = parseEmailJob(job.data);
-    const email = render(data);
+    const email = render({ ...data, variables: this.opened(data.variables) });
 
     // A job run again after its e-mail was stored (a stalled job, a manual
     // retry) must not send it twice.
@@ -127,6 +152,13 @@ export class EmailWorker extends LoggedWorkerHost {
       ? { status, notificationId: stored.id }
       : { status, duplicate: true };
   }
+}
+
+/** Throws an unrecoverable error: a value that cannot be opened never will. */
+function openFailed(name: string, error: unknown): never {
+  throw new UnrecoverableError(
+    `The e-mail variable ${name} cannot be decrypted: ${errorMessage(error)}`,
+  );
 }
 
 function render(data: EmailNotificationJob): RenderedEmail {

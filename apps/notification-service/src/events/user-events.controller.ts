@@ -6,7 +6,8 @@ import type {
   UserUpdated,
   UserVerified,
 } from '@app/contracts';
-import type { EventEnvelope } from '@app/event-bus';
+import { EventTrust, type EventEnvelope } from '@app/event-bus';
+import { sealedVariableContext } from '../email/email.constants.js';
 import { EmailNotificationsProducer } from '../email/email-notifications.producer.js';
 import { RecipientsRepository } from '../recipients/recipients.repository.js';
 
@@ -20,6 +21,7 @@ export class UserEventsController {
   constructor(
     private readonly emails: EmailNotificationsProducer,
     private readonly recipients: RecipientsRepository,
+    private readonly trust: EventTrust,
   ) {}
 
   /** `user.registered` -> the verification e-mail with the one-time token. */
@@ -32,7 +34,14 @@ export class UserEventsController {
     await this.emails.enqueue({
       to: email,
       template: 'verify-email',
-      variables: { name, token: verificationToken },
+      // The job data rests in Redis: the token stays encrypted there.
+      variables: {
+        name,
+        token: this.trust.cipher.seal(
+          verificationToken,
+          sealedVariableContext('token'),
+        ),
+      },
       eventId: event.id,
       correlationId: event.correlationid,
     });

@@ -13,9 +13,11 @@ import {
 import { EVENT_TYPES, type EventType } from '@app/contracts';
 import {
   ENVELOPE_FIELD,
+  EventTrust,
   parseEnvelope,
   streamKey,
   TARGET_GROUP_FIELD,
+  type EnvelopeVerifier,
   type EventEnvelope,
 } from '@app/event-bus';
 import { Redis } from 'ioredis';
@@ -65,7 +67,14 @@ export class LiveEventsReader
   /** Resolves once the reader knows where each stream ends. */
   readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
-  constructor(private readonly config: ConfigService) {}
+  /** Only events their publisher signed reach a browser (not decrypted). */
+  private readonly verify = (event: EventEnvelope) =>
+    this.trust.open(event, { decrypt: false });
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly trust: EventTrust,
+  ) {}
 
   onApplicationBootstrap(): void {
     const options = {
@@ -153,7 +162,7 @@ export class LiveEventsReader
         PAGE,
       )) as StreamEntry[];
       for (const [id, fields] of page) {
-        const entry = toEntry(type, id, fields);
+        const entry = toEntry(type, id, fields, this.verify);
         if (entry) yield entry;
       }
       if (page.length < PAGE) return;
@@ -181,7 +190,7 @@ export class LiveEventsReader
           const type = key.slice(KEY_PREFIX.length + 'stream:'.length);
           for (const [id, fields] of entries) {
             this.positions.set(type as EventType, id);
-            const entry = toEntry(type as EventType, id, fields);
+            const entry = toEntry(type as EventType, id, fields, this.verify);
             if (entry) for (const listener of this.listeners) listener(entry);
           }
         }
@@ -230,6 +239,7 @@ function toEntry(
   type: EventType,
   id: string,
   fields: string[],
+  verify: EnvelopeVerifier,
 ): LiveEntry | undefined {
   const record = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -243,6 +253,6 @@ function toEntry(
   } catch {
     return undefined;
   }
-  const parsed = parseEnvelope(type, raw);
+  const parsed = parseEnvelope(type, raw, verify);
   return parsed.ok ? { type, id, event: parsed.envelope } : undefined;
 }

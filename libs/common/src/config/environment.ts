@@ -17,6 +17,7 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
+import { SERVICE_ROLES, type ServiceRole } from '@app/contracts';
 import { readAccessTokenKey } from '../auth/access-token.options.js';
 import {
   IsProductionSecret,
@@ -313,6 +314,24 @@ export class ServiceEnvironment {
   @Min(2)
   @Max(3600)
   EVENT_BUS_OUTBOX_LEASE_SECONDS?: number;
+
+  /** The service's role on the bus; default the one its app implies. */
+  @IsOptional()
+  @IsIn(SERVICE_ROLES)
+  EVENT_BUS_ROLE?: ServiceRole;
+
+  /** Signing and data keys of the bus; default `.data/keys` (cwd). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  EVENT_BUS_KEYS_DIR?: string;
+
+  /** Older events are refused (replay protection); default 8 days. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  EVENT_BUS_MAX_EVENT_AGE_SECONDS?: number;
 
   @IsOptional()
   @IsUrl(

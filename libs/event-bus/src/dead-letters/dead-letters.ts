@@ -30,6 +30,7 @@ import {
   indexMember,
   type DeadLetterBounds,
 } from './dead-letter.store.js';
+import { EventTrust } from '../trust/event-trust.js';
 
 export type { DeadLetter } from './dead-letter.codec.js';
 
@@ -90,6 +91,7 @@ export class DeadLetters {
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
+    private readonly trust: EventTrust,
   ) {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.key = deadLetterKey(this.keyPrefix);
@@ -297,7 +299,8 @@ export class DeadLetters {
         letter.stream,
         '*',
         ENVELOPE_FIELD,
-        rawEnvelopeOf(fields),
+        // Signed again by this service and marked as a replay: aged from now.
+        this.resealed(rawEnvelopeOf(fields)),
         TARGET_GROUP_FIELD,
         letter.group,
       )
@@ -367,6 +370,16 @@ export class DeadLetters {
     return results.flatMap(
       ([, entries]) => (entries as Array<[string, string[]]>) ?? [],
     );
+  }
+
+  private resealed(raw: string): string {
+    try {
+      return JSON.stringify(
+        this.trust.resealAsReplay(JSON.parse(raw) as unknown),
+      );
+    } catch {
+      return raw;
+    }
   }
 
   private client(): Redis {

@@ -46,4 +46,26 @@ describe('parseEnvelope', () => {
       reason: expect.stringContaining('does not match the channel'),
     });
   });
+
+  it('asks the verifier before the payload check and validates what it gives', () => {
+    const envelope = verified();
+    const refused = parseEnvelope('user.verified', envelope, () => ({
+      ok: false,
+      reason: 'untrusted event (unsigned): no signature',
+    }));
+    const opened = parseEnvelope(
+      'user.verified',
+      { ...envelope, data: 'sealed' },
+      () => ({
+        ok: true,
+        envelope,
+      }),
+    );
+
+    expect(refused).toEqual({
+      ok: false,
+      reason: 'untrusted event (unsigned): no signature',
+    });
+    expect(opened).toEqual({ ok: true, envelope });
+  });
 });

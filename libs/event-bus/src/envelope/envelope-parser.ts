@@ -1,9 +1,15 @@
-import { EVENT_CATALOGUE } from '@app/contracts';
+import { EVENT_CATALOGUE, isEventType } from '@app/contracts';
 import { assertValidPayload } from './payload-validation.js';
 import type { EventEnvelope } from './event-envelope.js';
 
 export type ParsedEnvelope =
   { ok: true; envelope: EventEnvelope } | { ok: false; reason: string };
+
+/**
+ * Checks who sent a well-formed envelope (signature, source, age) and gives
+ * the envelope handlers see (sensitive fields decrypted): `EventTrust`.
+ */
+export type EnvelopeVerifier = (envelope: EventEnvelope) => ParsedEnvelope;
 
 const REQUIRED_STRINGS = [
   'id',
@@ -15,10 +21,15 @@ const REQUIRED_STRINGS = [
 
 /**
  * Checks a message received on `channel`: a CloudEvents envelope of a known
- * type whose `data` validates against the catalogue. Never throws, so one bad
- * message cannot stop a consumer.
+ * type, trusted by `verify` when given (signature checked on the wire form,
+ * then sensitive fields decrypted), whose `data` validates against the
+ * catalogue. Never throws, so one bad message cannot stop a consumer.
  */
-export function parseEnvelope(channel: string, raw: unknown): ParsedEnvelope {
+export function parseEnvelope(
+  channel: string,
+  raw: unknown,
+  verify?: EnvelopeVerifier,
+): ParsedEnvelope {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'not a JSON object' };
   }
@@ -40,8 +51,15 @@ export function parseEnvelope(channel: string, raw: unknown): ParsedEnvelope {
   if (Number.isNaN(Date.parse(candidate.time as string))) {
     return { ok: false, reason: 'time is not an ISO 8601 date' };
   }
+  let envelope = candidate as unknown as EventEnvelope;
+  // An unknown type is reported as such by the payload check below.
+  if (verify && isEventType(envelope.type)) {
+    const verified = verify(envelope);
+    if (!verified.ok) return verified;
+    envelope = verified.envelope;
+  }
   try {
-    const type = assertValidPayload(channel, candidate.data);
+    const type = assertValidPayload(channel, envelope.data);
     if (candidate.dataversion !== EVENT_CATALOGUE[type].version) {
       return {
         ok: false,
@@ -51,5 +69,5 @@ export function parseEnvelope(channel: string, raw: unknown): ParsedEnvelope {
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
-  return { ok: true, envelope: candidate as unknown as EventEnvelope };
+  return { ok: true, envelope };
 }

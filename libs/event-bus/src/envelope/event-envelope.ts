@@ -22,6 +22,19 @@ export interface EventEnvelope<TData = unknown> {
   causationid?: string;
   /** Schema version of `data`. */
   dataversion: number;
+  /**
+   * Trust extensions (README, Trust): the publisher's Ed25519 signature
+   * (base64url) over the canonical form, and the id of its key.
+   */
+  signature?: string;
+  signaturekeyid?: string;
+  /** The admin who published it through `POST /api/events/publish`. */
+  publishedby?: string;
+  /** A dead-letter replay: who put it back, when, and the original signature. */
+  replayedby?: string;
+  replayedat?: string;
+  originsignature?: string;
+  originkeyid?: string;
 }
 
 export interface CreateEnvelopeInput<TData> {

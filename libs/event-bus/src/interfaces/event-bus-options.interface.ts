@@ -1,3 +1,4 @@
+import type { ServiceRole } from '@app/contracts';
 import type { BusTransaction } from '../database/bus-tables.js';
 
 export const EVENT_BUS_MODES = ['hybrid', 'local-only', 'redis-only'] as const;
@@ -48,6 +49,20 @@ export interface EventBusModuleOptions {
   inboxRetentionSeconds?: number;
   /** Tuning of the durable transport's consumers. */
   durable?: DurableConsumerOptions;
+  /** Signatures, permissions and encryption (README, Trust). */
+  trust?: EventTrustOptions;
+}
+
+export interface EventTrustOptions {
+  /**
+   * What the service may publish and consume (`EVENT_PERMISSIONS`); default
+   * the role its name starts with (`booking-service-2` is `booking`).
+   */
+  role?: ServiceRole;
+  /** Folder of the signing and data keys; default `.data/keys` (cwd). */
+  keysDir?: string;
+  /** Events older than this are refused; default 8 days. */
+  maxEventAgeSeconds?: number;
 }
 
 export interface DurableConsumerOptions {
@@ -103,4 +118,6 @@ export interface PublishOptions {
    * (also after a crash or a Redis outage).
    */
   transaction?: BusTransaction;
+  /** The admin publishing through the HTTP route: the `publishedby` attribute. */
+  publishedBy?: string;
 }

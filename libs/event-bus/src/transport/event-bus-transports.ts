@@ -16,6 +16,7 @@ import { EventBusStats } from '../stats/event-bus.stats.js';
 import { RedisEventPublisher } from './redis-event.publisher.js';
 import { EventBusRedisServer } from './server-redis-event-bus.js';
 import { ServerRedisStreams } from './streams/server-redis-streams.js';
+import { EventTrust } from '../trust/event-trust.js';
 
 /**
  * Owns the bus's Redis transports: the broadcast publisher (one per app) and
@@ -32,6 +33,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     @InjectEventBusOptions() private readonly options: EventBusModuleOptions,
     private readonly stats: EventBusStats,
     private readonly history: EventHistory,
+    private readonly trust: EventTrust,
   ) {
     this.publisher = this.usesRedis
       ? new RedisEventPublisher(
@@ -76,6 +78,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
     const server = new EventBusRedisServer(
       redisOptionsFromUrl(this.redisUrl),
       this.stats,
+      this.trust.forConsumers(),
     );
     this.servers.push(server);
     return server;
@@ -91,6 +94,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       group: this.options.service,
       keyPrefix: this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
       stats: this.stats,
+      trust: this.trust.forConsumers(),
       ...withoutUndefined(this.options.durable ?? {}),
     });
     this.durableServers.push(server);

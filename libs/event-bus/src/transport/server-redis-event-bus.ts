@@ -10,6 +10,7 @@ import { runWithCorrelation } from '../correlation/correlation.context.js';
 import { parseEnvelope } from '../envelope/envelope-parser.js';
 import { EVENT_BUS_MESSAGES } from '../event-bus.messages.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
+import type { ConsumerTrust } from '../trust/event-trust.js';
 import { describeError } from './describe-error.js';
 import { toNestRedisOptions } from './nest-redis-options.js';
 import { reportErrorsOncePerOutage } from './redis-error-reporter.js';
@@ -30,6 +31,7 @@ export class EventBusRedisServer extends ServerRedis {
   constructor(
     redis: RedisOptions,
     private readonly stats: EventBusStats,
+    private readonly trust?: ConsumerTrust,
   ) {
     super(toNestRedisOptions(redis));
   }
@@ -53,6 +55,11 @@ export class EventBusRedisServer extends ServerRedis {
    * renews them after every reconnect, so the app starts while Redis is down.
    */
   override start(callback: (error?: unknown) => void): void {
+    try {
+      this.trust?.assertMayConsume(this.subscribedPatterns);
+    } catch (error) {
+      return callback(error);
+    }
     const clients = [this.subClient, this.pubClient] as Redis[];
     Promise.all(clients.map((client) => client.connect())).catch(
       (error: Error) =>
@@ -69,7 +76,7 @@ export class EventBusRedisServer extends ServerRedis {
     packet: ReadPacket,
     context: RedisContext,
   ): Promise<void> {
-    const parsed = parseEnvelope(pattern, packet.data);
+    const parsed = parseEnvelope(pattern, packet.data, this.trust?.verify);
     if (!parsed.ok) {
       this.stats.count('rejected', pattern);
       this.busLogger.warn(
@@ -85,7 +92,8 @@ export class EventBusRedisServer extends ServerRedis {
       { correlationId: envelope.correlationid, causationId: envelope.id },
       async () => {
         try {
-          const result: unknown = await handler(packet.data, context);
+          // The checked envelope, its sensitive fields decrypted.
+          const result: unknown = await handler(envelope, context);
           // The handlers' exceptions arrive as an erroring observable.
           if (isObservable(result)) {
             await lastValueFrom(result, { defaultValue: undefined });

@@ -11,6 +11,7 @@ import type { EventEnvelope } from '../../envelope/event-envelope.js';
 import { isUnrecoverableEventError } from '../../errors/unrecoverable-event.error.js';
 import { DEFAULT_KEY_PREFIX } from '../../event-bus.constants.js';
 import { EventBusStats } from '../../stats/event-bus.stats.js';
+import type { ConsumerTrust } from '../../trust/event-trust.js';
 import { describeError } from '../describe-error.js';
 import { busReconnectDelay } from '../redis-retry.js';
 import {
@@ -94,15 +95,17 @@ export interface RedisStreamsServerOptions {
   /** How often due retries and idle entries are looked for; default 1 s. */
   retryPollMs?: number;
   stats?: EventBusStats;
+  /** Signature and permission checks (`EventTrust`); none when absent. */
+  trust?: ConsumerTrust;
 }
 
 type Settings = Required<
   Omit<
     RedisStreamsServerOptions,
-    'stats' | 'handlerStallMs' | 'inboxTtlSeconds'
+    'stats' | 'trust' | 'handlerStallMs' | 'inboxTtlSeconds'
   >
 > &
-  Pick<RedisStreamsServerOptions, 'stats'> & {
+  Pick<RedisStreamsServerOptions, 'stats' | 'trust'> & {
     handlerStallMs: number;
     inboxTtlSeconds: number;
   };
@@ -279,6 +282,11 @@ export class ServerRedisStreams
   }
 
   listen(callback: (error?: unknown) => void): void {
+    try {
+      this.settings.trust?.assertMayConsume(this.patterns);
+    } catch (error) {
+      return callback(error);
+    }
     const redis = {
       ...this.settings.redis,
       retryStrategy: busReconnectDelay,
@@ -466,7 +474,7 @@ export class ServerRedisStreams
         continue;
       }
       const raw = parseJson(readField(fields, ENVELOPE_FIELD));
-      const parsed = parseEnvelope(type, raw);
+      const parsed = parseEnvelope(type, raw, this.settings.trust?.verify);
       if (!parsed.ok) {
         this.settings.stats?.count('rejected', type);
         this.track(

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudEvent } from 'cloudevents';
+import type { ServiceRole } from '@app/contracts';
+import { parseEnvelope } from '../envelope/envelope-parser.js';
+import {
+  createEventEnvelope,
+  type EventEnvelope,
+} from '../envelope/event-envelope.js';
+import { EventTrust } from './event-trust.js';
+import {
+  EventConsumeForbiddenError,
+  EventPublishForbiddenError,
+} from './trust.errors.js';
+
+describe('EventTrust', () => {
+  let keysDir: string;
+  const trustOf = (
+    service: string,
+    options: { role?: ServiceRole; maxEventAgeSeconds?: number } = {},
+  ) => new EventTrust({ service, trust: { keysDir, ...options } });
+
+  beforeEach(() => (keysDir = mkdtempSync(join(tmpdir(), 'keys-'))));
+  afterEach(() => rmSync(keysDir, { recursive: true, force: true }));
+
+  const deleted = (time = new Date()) =>
+    createEventEnvelope(
+      {
+        type: 'user.deleted',
+        source: 'user-service',
+        dataversion: 1,
+        data: { userId: randomUUID(), timestamp: time.toISOString() },
+      },
+      time,
+    );
+  const registered = () =>
+    createEventEnvelope({
+      type: 'user.registered',
+      source: 'user-service',
+      dataversion: 1,
+      data: {
+        userId: randomUUID(),
+        email: 'ada@example.com',
+        name: 'Ada',
+        role: 'customer',
+        verificationToken: 'the-secret-token',
+        timestamp: new Date().toISOString(),
+      },
+    });
+  /** Through the wire: what a consumer reads. */
+  const wire = (event: object) =>
+    JSON.parse(JSON.stringify(event)) as EventEnvelope;
+
+  describe('roles', () => {
+    it('derives the role from the service name, or takes the one given', () => {
+      expect(trustOf('notification-service-e2e-1').role).toBe('notification');
+      expect(trustOf('billing-eu', { role: 'scheduler' }).role).toBe(
+        'scheduler',
+      );
+      expect(trustOf('some-test').role).toBeNull();
+    });
+
+    it('refuses to publish a type of another role', () => {
+      expect(() =>
+        trustOf('booking-service').assertMayPublish('user.deleted'),
+      ).toThrow(EventPublishForbiddenError);
+      expect(() =>
+        trustOf('user-service').assertMayPublish('user.deleted'),
+      ).not.toThrow();
+    });
+
+    it('refuses a handler of a type the role does not consume', () => {
+      expect(() =>
+        trustOf('booking-service').assertMayConsume([
+          'user.deleted',
+          'invoice.generated',
+        ]),
+      ).toThrow(
+        new EventConsumeForbiddenError(
+          ['invoice.generated'],
+          'booking-service',
+          'booking',
+        ),
+      );
+    });
+  });
+
+  describe('signatures', () => {
+    it('signs so that a consumer accepts the event, which still validates as a CloudEvent', () => {
+      const sealed = trustOf('user-service').seal(deleted());
+      expect(sealed).toMatchObject({
+        signature: expect.stringMatching(/^[\w-]+$/),
+        signaturekeyid: expect.any(String),
+      });
+      expect(new CloudEvent({ ...wire(sealed) }, true).validate()).toBe(true);
+
+      const opened = trustOf('booking-service').open(wire(sealed));
+      expect(opened).toEqual({ ok: true, envelope: wire(sealed) });
+    });
+
+    it.each([
+      ['unsigned', (e: EventEnvelope) => ({ ...e, signature: undefined })],
+      [
+        'bad-signature',
+        (e: EventEnvelope) => ({
+          ...e,
+          data: { ...(e.data as object), userId: randomUUID() },
+        }),
+      ],
+      [
+        'bad-signature',
+        (e: EventEnvelope) => ({ ...e, time: new Date(0).toISOString() }),
+      ],
+      ['unknown-key', (e: EventEnvelope) => ({ ...e, signaturekeyid: 'nope' })],
+    ])('refuses an event that is %s', (reason, change) => {
+      const sealed = trustOf('user-service').seal(deleted());
+      const result = trustOf('booking-service').open(wire(change(sealed)));
+      expect(result).toEqual({
+        ok: false,
+        reason: expect.stringContaining(`(${reason})`),
+      });
+    });
+
+    it('refuses an event signed with a key that is not its source’s', () => {
+      const impostor = trustOf('user-service-2');
+      const sealed = impostor.seal(deleted());
+      expect(trustOf('booking-service').open(wire(sealed))).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('(key-not-source)'),
+      });
+    });
+
+    it('refuses a type that the signer’s role does not publish, even well signed', () => {
+      const booking = trustOf('booking-service');
+      const forged = booking.seal({ ...deleted(), source: 'booking-service' });
+      expect(trustOf('scheduler-service').open(wire(forged))).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('(not-publisher)'),
+      });
+    });
+
+    it('trusts a service without a role only when it has none itself', () => {
+      const tool = trustOf('some-tool');
+      const event = tool.seal({ ...deleted(), source: 'some-tool' });
+      expect(trustOf('booking-service').open(wire(event)).ok).toBe(false);
+      expect(trustOf('another-tool').open(wire(event)).ok).toBe(true);
+    });
+
+    it('refuses an event older than the maximum age', () => {
+      const old = new Date(Date.now() - 3_600_000);
+      const sealed = trustOf('user-service').seal(deleted(old));
+      const strict = trustOf('booking-service', { maxEventAgeSeconds: 600 });
+      expect(strict.open(wire(sealed))).toMatchObject({
+        reason: expect.stringContaining('(too-old)'),
+      });
+      expect(strict.open(wire(sealed), { checkAge: false }).ok).toBe(true);
+    });
+
+    it('accepts events of every key of a service (rotation)', () => {
+      const before = trustOf('user-service').seal(deleted());
+      const consumer = trustOf('booking-service');
+      expect(consumer.open(wire(before)).ok).toBe(true);
+
+      const rotated = trustOf('user-service');
+      rotated.keys.load();
+      rotated.keys.createSigningKey('user-service', 'user');
+      const after = trustOf('user-service').seal(deleted());
+
+      expect(after.signaturekeyid).not.toBe(before.signaturekeyid);
+      expect(trustOf('booking-service').open(wire(before)).ok).toBe(true);
+      expect(trustOf('booking-service').open(wire(after)).ok).toBe(true);
+    });
+
+    it('marks a dead-letter replay, aged from the replay, that still proves its publisher', () => {
+      const old = new Date(Date.now() - 3_600_000);
+      const original = wire(trustOf('user-service').seal(deleted(old)));
+      const replay = wire(
+        trustOf('notification-service').resealAsReplay(original) as object,
+      );
+      const consumer = trustOf('booking-service', { maxEventAgeSeconds: 600 });
+
+      expect(replay).toMatchObject({
+        replayedby: 'notification-service',
+        originsignature: original.signature,
+      });
+      expect(consumer.open(replay).ok).toBe(true);
+      const forged = {
+        ...replay,
+        data: { ...(replay.data as object), userId: randomUUID() },
+      };
+      const resigned = wire(
+        trustOf('notification-service').resealAsReplay(forged) as object,
+      );
+      expect(consumer.open(resigned)).toMatchObject({
+        reason: expect.stringContaining('publisher’s signature'),
+      });
+    });
+  });
+
+  describe('sensitive fields', () => {
+    it('encrypts them when sealing and decrypts them for handlers only', () => {
+      const sealed = wire(trustOf('user-service').seal(registered()));
+      expect(JSON.stringify(sealed)).not.toContain('the-secret-token');
+
+      const consumer = trustOf('notification-service');
+      const forHandler = parseEnvelope('user.registered', sealed, (e) =>
+        consumer.open(e),
+      );
+      const forBrowser = consumer.open(sealed, { decrypt: false });
+
+      expect(forHandler).toMatchObject({
+        ok: true,
+        envelope: { data: { verificationToken: 'the-secret-token' } },
+      });
+      expect(JSON.stringify(forBrowser)).not.toContain('the-secret-token');
+    });
+
+    it('refuses a signed event whose sensitive field is in clear', () => {
+      const trust = trustOf('user-service');
+      const event = registered();
+      // Signed as is, without sealing the field.
+      const clear = wire(
+        trust.resealAsReplay({
+          ...trust.seal(event),
+          data: event.data,
+        }) as object,
+      );
+      expect(trustOf('notification-service').open(clear).ok).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,369 @@
+import { sign, verify } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  EVENT_CATALOGUE,
+  EVENT_PERMISSIONS,
+  EVENT_TYPES,
+  isEventType,
+  mayConsume,
+  mayPublish,
+  roleOfServiceName,
+  type EventType,
+  type ServiceRole,
+} from '@app/contracts';
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+import type {
+  EnvelopeVerifier,
+  ParsedEnvelope,
+} from '../envelope/envelope-parser.js';
+import { InjectEventBusOptions } from '../event-bus.constants.js';
+import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { canonicalForm } from './canonical-form.js';
+import {
+  TrustKeyStore,
+  type SigningKey,
+  type TrustedKey,
+} from './key-store.js';
+import { isSealed, SensitiveCipher } from './sensitive-cipher.js';
+import {
+  DEFAULT_KEYS_DIR,
+  DEFAULT_MAX_EVENT_AGE_SECONDS,
+  MAX_CLOCK_SKEW_MS,
+  REPLAY_ATTRIBUTES,
+  SIGNATURE_ATTRIBUTES,
+  TRUST_ATTRIBUTES as ATTR,
+  type RejectionReason,
+} from './trust.constants.js';
+import {
+  EventConsumeForbiddenError,
+  EventPublishForbiddenError,
+} from './trust.errors.js';
+import { untrustedEventsCounter } from './trust-metrics.js';
+
+export interface OpenOptions {
+  /** Decrypt the sensitive fields (for handlers); default true. */
+  decrypt?: boolean;
+  /** Refuse events older than the maximum age; default true. */
+  checkAge?: boolean;
+}
+
+export interface SealOptions {
+  /** The admin who published through `POST /api/events/publish`. */
+  publishedBy?: string;
+}
+
+/** What the consuming servers need: the check of each envelope and of their handlers. */
+export interface ConsumerTrust {
+  /** Verifies (and decrypts for handlers) an envelope of the right shape. */
+  readonly verify: EnvelopeVerifier;
+  /** Throws `EventConsumeForbiddenError` for handlers the role may not have. */
+  assertMayConsume(types: readonly string[]): void;
+}
+
+type Envelope = EventEnvelope & Record<string, unknown>;
+
+/**
+ * The trust layer of the bus. Publishing: `seal` encrypts the catalogue's
+ * sensitive fields (AES-256-GCM) and signs the envelope with this service's
+ * Ed25519 key (`signature`, `signaturekeyid`). Consuming: `open` lets an
+ * event through only when it is signed by a key of its `source`, that
+ * source's role publishes its type, it is not older than the maximum age,
+ * and its sensitive fields are sealed; it decrypts them for handlers.
+ *
+ * The service's role is `trust.role` (`EVENT_BUS_ROLE`), else the one its
+ * app's name implies (`eventBusOptionsFromConfig`), else the one the service
+ * name starts with (`notification-service-e2e-1` plays `notification`). A
+ * service with no role (tests, tools) is not restricted itself, but no
+ * service with a role trusts its events.
+ */
+@Injectable()
+export class EventTrust implements OnModuleInit {
+  private readonly logger = new Logger(EventTrust.name);
+  readonly service: string;
+  readonly role: ServiceRole | null;
+  readonly keys: TrustKeyStore;
+  readonly cipher: SensitiveCipher;
+  private readonly maxAgeMs: number;
+  private readonly rejections = untrustedEventsCounter();
+  private signer?: SigningKey;
+
+  constructor(@InjectEventBusOptions() options: EventBusModuleOptions) {
+    this.service = options.service;
+    this.role =
+      options.trust?.role ?? roleOfServiceName(options.service) ?? null;
+    const dir = resolve(options.trust?.keysDir ?? DEFAULT_KEYS_DIR);
+    this.keys = new TrustKeyStore(dir, (what) =>
+      this.logger.log(`Created ${what} in ${dir}`),
+    );
+    this.cipher = new SensitiveCipher(this.keys);
+    this.maxAgeMs =
+      (options.trust?.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) *
+      1_000;
+  }
+
+  /** Loads the keys and creates this service's signing key when it has none. */
+  onModuleInit(): void {
+    this.signingKey();
+    // Made now rather than at the first event: services starting together
+    // then mostly find one another's keys already there.
+    if (this.handlesSensitiveFields()) this.keys.currentDataKey();
+  }
+
+  private handlesSensitiveFields(): boolean {
+    const role = this.role;
+    return EVENT_TYPES.some(
+      (type) =>
+        EVENT_CATALOGUE[type].sensitive.length > 0 &&
+        (role === null || mayPublish(role, type) || mayConsume(role, type)),
+    );
+  }
+
+  /** Throws `EventPublishForbiddenError` unless the role publishes `type`. */
+  assertMayPublish(type: EventType): void {
+    if (this.role !== null && !mayPublish(this.role, type)) {
+      throw new EventPublishForbiddenError(
+        type,
+        this.service,
+        this.role,
+        EVENT_PERMISSIONS[type].publisher,
+      );
+    }
+  }
+
+  assertMayConsume(types: readonly string[]): void {
+    const role = this.role;
+    if (role === null) return;
+    const forbidden = types.filter(
+      (type) => isEventType(type) && !mayConsume(role, type),
+    );
+    if (forbidden.length > 0) {
+      throw new EventConsumeForbiddenError(forbidden, this.service, role);
+    }
+  }
+
+  /** The envelope as it leaves the service: sensitive fields sealed, signed. */
+  seal<T>(
+    event: EventEnvelope<T>,
+    options: SealOptions = {},
+  ): EventEnvelope<T> {
+    const sealed: Envelope = {
+      ...event,
+      data: this.sealSensitive(event.type, event.data),
+    };
+    if (options.publishedBy) sealed[ATTR.publishedBy] = options.publishedBy;
+    return this.sign(sealed) as unknown as EventEnvelope<T>;
+  }
+
+  /**
+   * A dead letter put back on its stream: signed again by this service and
+   * marked as a replay (`replayedby`, `replayedat`), the publisher's
+   * signature kept (`originsignature`, `originkeyid`), so the event is aged
+   * from the replay but still proves who published it. Anything else (not
+   * an envelope, unsigned) is returned as it is, and consumers refuse it.
+   */
+  resealAsReplay(raw: unknown): unknown {
+    if (!isObject(raw) || typeof raw[ATTR.signature] !== 'string') return raw;
+    const replay: Record<string, unknown> = { ...raw };
+    const alreadyReplayed = typeof raw[ATTR.originSignature] === 'string';
+    for (const name of [...SIGNATURE_ATTRIBUTES, ...REPLAY_ATTRIBUTES]) {
+      delete replay[name];
+    }
+    replay[ATTR.originSignature] = alreadyReplayed
+      ? raw[ATTR.originSignature]
+      : raw[ATTR.signature];
+    replay[ATTR.originKeyId] = alreadyReplayed
+      ? raw[ATTR.originKeyId]
+      : raw[ATTR.keyId];
+    replay[ATTR.replayedBy] = this.service;
+    replay[ATTR.replayedAt] = new Date().toISOString();
+    return this.sign(replay);
+  }
+
+  /** Checks an envelope of the right shape; counts what it refuses. */
+  open(envelope: EventEnvelope, options: OpenOptions = {}): ParsedEnvelope {
+    const result = this.check(envelope as Envelope, options);
+    if (!result.ok) {
+      this.rejections.inc({ type: envelope.type, reason: result.rejection });
+      return {
+        ok: false,
+        reason: `untrusted event (${result.rejection}): ${result.reason}`,
+      };
+    }
+    return result;
+  }
+
+  /** For the consuming servers: full checks, decrypted for handlers. */
+  forConsumers(): ConsumerTrust {
+    return {
+      verify: (envelope) => this.open(envelope),
+      assertMayConsume: (types) => this.assertMayConsume(types),
+    };
+  }
+
+  private check(
+    envelope: Envelope,
+    { decrypt = true, checkAge = true }: OpenOptions,
+  ):
+    | { ok: true; envelope: EventEnvelope }
+    | { ok: false; rejection: RejectionReason; reason: string } {
+    const reject = (rejection: RejectionReason, reason: string) =>
+      ({ ok: false, rejection, reason }) as const;
+    const type = envelope.type;
+    if (!isEventType(type))
+      return reject('not-publisher', `unknown type ${type}`);
+    const signature = envelope[ATTR.signature];
+    const keyId = envelope[ATTR.keyId];
+    if (typeof signature !== 'string' || typeof keyId !== 'string') {
+      return reject('unsigned', 'no signature or signaturekeyid');
+    }
+    const signer = this.keys.publicKey(keyId);
+    if (!signer) return reject('unknown-key', `no public key ${keyId}`);
+    if (!verifies(envelope, SIGNATURE_ATTRIBUTES, signer, signature)) {
+      return reject(
+        'bad-signature',
+        `the signature of key ${keyId} does not match`,
+      );
+    }
+    let publisher = signer;
+    let since = envelope.time;
+    const replayedBy = envelope[ATTR.replayedBy];
+    if (replayedBy !== undefined) {
+      if (
+        signer.service !== replayedBy ||
+        (this.role !== null && signer.role === null)
+      ) {
+        return reject(
+          'key-not-source',
+          `key ${keyId} does not speak for ${String(replayedBy)}`,
+        );
+      }
+      const originSignature = envelope[ATTR.originSignature];
+      const originKeyId = envelope[ATTR.originKeyId];
+      if (
+        typeof originSignature !== 'string' ||
+        typeof originKeyId !== 'string'
+      ) {
+        return reject('unsigned', 'a replay without the publisher’s signature');
+      }
+      const origin = this.keys.publicKey(originKeyId);
+      if (!origin) return reject('unknown-key', `no public key ${originKeyId}`);
+      const covered = [...SIGNATURE_ATTRIBUTES, ...REPLAY_ATTRIBUTES];
+      if (!verifies(envelope, covered, origin, originSignature)) {
+        return reject(
+          'bad-signature',
+          `the publisher’s signature (key ${originKeyId}) does not match`,
+        );
+      }
+      publisher = origin;
+      since = String(envelope[ATTR.replayedAt]);
+    }
+    if (publisher.service !== envelope.source) {
+      return reject(
+        'key-not-source',
+        `key ${publisher.keyId} is ${publisher.service}’s, not ${envelope.source}’s`,
+      );
+    }
+    if (!this.trustsPublisher(publisher.role, type)) {
+      return reject(
+        'not-publisher',
+        `${envelope.source} (role ${publisher.role ?? 'none'}) may not publish ${type}`,
+      );
+    }
+    if (checkAge) {
+      const age = Date.now() - Date.parse(since);
+      if (!(age <= this.maxAgeMs)) {
+        return reject('too-old', `older than ${this.maxAgeMs / 1_000} s`);
+      }
+      if (age < -MAX_CLOCK_SKEW_MS) {
+        return reject('from-the-future', `dated ${since}`);
+      }
+    }
+    const sensitive: readonly string[] = EVENT_CATALOGUE[type].sensitive;
+    if (sensitive.length === 0 || !isObject(envelope.data)) {
+      return { ok: true, envelope };
+    }
+    const data = { ...envelope.data };
+    for (const field of sensitive) {
+      if (!(field in data)) continue;
+      if (!isSealed(data[field])) {
+        return reject('sensitive-in-clear', `${field} is not encrypted`);
+      }
+      if (!decrypt) continue;
+      try {
+        data[field] = this.cipher.open(data[field], fieldContext(type, field));
+      } catch (error) {
+        return reject('undecryptable', `${field}: ${(error as Error).message}`);
+      }
+    }
+    return { ok: true, envelope: decrypt ? { ...envelope, data } : envelope };
+  }
+
+  /**
+   * A service with a role trusts only the type's publisher role; one
+   * without a role (a test or a tool) also trusts services without one.
+   */
+  private trustsPublisher(role: ServiceRole | null, type: EventType): boolean {
+    if (role === null) return this.role === null;
+    return mayPublish(role, type);
+  }
+
+  private sealSensitive(type: string, data: unknown): unknown {
+    if (!isEventType(type) || !isObject(data)) return data;
+    const sensitive: readonly string[] = EVENT_CATALOGUE[type].sensitive;
+    if (sensitive.length === 0) return data;
+    const sealed = { ...data };
+    for (const field of sensitive) {
+      if (sealed[field] !== undefined && !isSealed(sealed[field])) {
+        sealed[field] = this.cipher.seal(
+          sealed[field],
+          fieldContext(type, field),
+        );
+      }
+    }
+    return sealed;
+  }
+
+  private sign(envelope: Record<string, unknown>): Record<string, unknown> {
+    const { keyId, key } = this.signingKey();
+    const unsigned = { ...envelope };
+    for (const name of SIGNATURE_ATTRIBUTES) delete unsigned[name];
+    const signature = sign(null, canonicalForm(unsigned, []), key);
+    return {
+      ...unsigned,
+      [ATTR.signature]: signature.toString('base64url'),
+      [ATTR.keyId]: keyId,
+    };
+  }
+
+  private signingKey(): SigningKey {
+    this.signer ??= this.keys.signingKey(this.service, this.role);
+    return this.signer;
+  }
+}
+
+/** The authenticated context of a sensitive field of an event. */
+export const fieldContext = (type: string, field: string): string =>
+  `event:${type}:${field}`;
+
+function verifies(
+  envelope: object,
+  omit: readonly string[],
+  key: TrustedKey,
+  signature: string,
+): boolean {
+  try {
+    return verify(
+      null,
+      canonicalForm(envelope, omit),
+      key.key,
+      Buffer.from(signature, 'base64url'),
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
