@@ -35,6 +35,7 @@ export class UserEventsController {
       variables: { name, token: verificationToken },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 
@@ -51,6 +52,7 @@ export class UserEventsController {
       variables: { name },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 
