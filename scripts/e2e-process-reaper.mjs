@@ -17,13 +17,18 @@ const alive = (pid) => {
     return e.code === 'EPERM';
   }
 };
-const cmdline = (pid) => {
+/** Fields of /proc/<pid>/stat after the command name (3 = state, 22 = start time). */
+const stat = (pid) => {
   try {
-    return readFileSync('/proc/' + pid + '/cmdline', 'utf8');
+    const text = readFileSync('/proc/' + pid + '/stat', 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 };
+const startTime = (pid) => stat(pid)?.[19] ?? null;
+// A killed child its parent has not reaped yet (a zombie) is dead.
+const zombie = (pid) => stat(pid)?.[0] === 'Z';
 const records = () => {
   let names = [];
   try {
@@ -40,7 +45,9 @@ const records = () => {
   });
 };
 const same = (r) =>
-  alive(r.pid) && (r.cmdline === null || cmdline(r.pid) === r.cmdline);
+  alive(r.pid) &&
+  !zombie(r.pid) &&
+  (r.started === null || startTime(r.pid) === r.started);
 function reap() {
   const left = records().filter(same);
   for (const r of left) {

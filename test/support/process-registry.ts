@@ -17,8 +17,11 @@ export const PID_DIR_VARIABLE = 'E2E_PID_DIR';
 interface ProcessRecord {
   pid: number;
   label: string;
-  /** `/proc/<pid>/cmdline` when recorded: a reused pid is never killed. */
-  cmdline: string | null;
+  /**
+   * When it started (`/proc/<pid>/stat`, field 22), so a reused pid is never
+   * killed; not its command line, which redis-server rewrites.
+   */
+  started: string | null;
 }
 
 /** Records a process a test started; it is unrecorded when it exits. */
@@ -30,14 +33,16 @@ export function recordProcess(
   const { pid } = child;
   if (!dir || pid === undefined) return;
   const file = join(dir, `${pid}.json`);
-  const record: ProcessRecord = { pid, label, cmdline: cmdlineOf(pid) };
+  const record: ProcessRecord = { pid, label, started: startTimeOf(pid) };
   writeFileSync(file, JSON.stringify(record));
   child.once('exit', () => rmSync(file, { force: true }));
 }
 
-function cmdlineOf(pid: number): string | null {
+function startTimeOf(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name in parentheses; field 22 is the 20th.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
     return null;
   }
