@@ -82,6 +82,11 @@ const config: Config = {
       // End-to-end tests start Redis servers and built apps. Run them with
       // --runInBand (npm run test:e2e): maxWorkers is not a per-project option.
       slowTestThreshold: 30,
+      // Every server a test starts is recorded; whatever is left when the
+      // run ends (even with --forceExit, or Jest killed) is killed, and a
+      // leftover fails the run (test/support/process-registry.ts).
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],
 };

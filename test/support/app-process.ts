@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { recordProcess } from './process-registry.js';
 import { waitFor } from './wait-for.js';
 
 export { freePort } from './free-port.js';
@@ -101,6 +102,7 @@ export async function startApp(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  recordProcess(child, `${name} on port ${port} (${dir})`);
 
   let output = '';
   const logFile = createWriteStream(join(dir, 'app.log'));

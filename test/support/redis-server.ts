@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
+import { recordProcess } from './process-registry.js';
 import { waitFor } from './wait-for.js';
 
 /** Options for {@link startRedisServer}. */
@@ -102,6 +103,7 @@ export async function startRedisServer(
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
+    recordProcess(proc, `redis-server on port ${port} (${dir})`);
     const onData = (chunk: Buffer) => (output += chunk.toString());
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);

@@ -235,6 +235,18 @@ describe('scheduler-service (e2e)', () => {
       currency: 'USD',
     });
     expect(event.correlationid).toBe('corr-scheduler-e2e');
+    // Caused by the shift.completed that queued the invoice job.
+    const [completion] = (
+      await probe.xrange(streamKey('eventbus:', 'shift.completed'), '-', '+')
+    )
+      .map(
+        ([, fields]) =>
+          JSON.parse(fields[fields.indexOf('envelope') + 1]) as EventEnvelope<{
+            shiftId: string;
+          }>,
+      )
+      .filter((completed) => completed.data.shiftId === shift.id);
+    expect(event.causationid).toBe(completion.id);
 
     const job = (await queue.getJob(`invoice-${shift.id}`))!;
     expect(job.data).toMatchObject({
@@ -242,6 +254,7 @@ describe('scheduler-service (e2e)', () => {
       clientEmail: 'client@example.com',
       organizationId: 'default',
       correlationId: 'corr-scheduler-e2e',
+      causationId: completion.id,
     });
     await waitFor(async () => (await job.getState()) === 'completed');
 
@@ -306,6 +319,31 @@ describe('scheduler-service (e2e)', () => {
       .get(`/invoices/${invoice.id}`)
       .set(auth(workerToken))
       .expect(200);
+  });
+
+  it('accepts any well-formed organizationId, and bills one without settings in USD at the shift’s rate', async () => {
+    const organizationId = randomUUID();
+    const shift = await createShift(
+      { organizationId, hourlyRate: 1234 },
+      HOUR_MS,
+    );
+    expect(shift).toMatchObject({ organizationId, hourlyRate: 1234 });
+    const moved = await http()
+      .patch(`/shifts/${shift.id}`)
+      .set(auth())
+      .send({ organizationId: 'never-configured' })
+      .expect(200);
+    expect(moved.body).toMatchObject({ organizationId: 'never-configured' });
+
+    const invoice = await completeAndInvoice(shift);
+
+    expect(invoice).toMatchObject({
+      organizationId: 'never-configured',
+      minutes: 60,
+      hourlyRate: 1234,
+      amount: 1234,
+      currency: 'USD',
+    });
   });
 
   it('rounds half up in minor units: one minute at 100 is 2', async () => {
@@ -605,7 +643,7 @@ describe('scheduler-service (e2e)', () => {
         .send({
           workerId: randomUUID(),
           clientEmail: 'a@example.com',
-          organizationId: 'missing-org',
+          organizationId: 'not an id!',
           startsAt: '2030-01-01T09:00:00Z',
           endsAt: at,
           hourlyRate: 100,

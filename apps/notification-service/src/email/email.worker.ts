@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Logger, Optional } from '@nestjs/common';
-import { jobCorrelationId, LoggedWorkerHost } from '@app/common';
+import { jobCorrelation, LoggedWorkerHost } from '@app/common';
 import type { EmailNotificationJob } from '@app/contracts';
 import { EventTrust, isSealed, runWithCorrelation } from '@app/event-bus';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -49,9 +49,9 @@ export class EmailWorker extends LoggedWorkerHost {
   }
 
   process(job: Job<unknown>): Promise<EmailJobResult> {
-    const correlationId = jobCorrelationId(job);
-    return runWithCorrelation({ correlationId }, () =>
-      this.deliver(job, correlationId),
+    const correlation = jobCorrelation(job);
+    return runWithCorrelation(correlation, () =>
+      this.deliver(job, correlation.correlationId),
     );
   }
 

@@ -78,6 +78,7 @@ export class BookingEventsController {
       },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 }

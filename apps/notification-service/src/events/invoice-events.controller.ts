@@ -26,6 +26,7 @@ export class InvoiceEventsController {
       },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 }

@@ -44,6 +44,7 @@ export class UserEventsController {
       },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 
@@ -60,6 +61,7 @@ export class UserEventsController {
       variables: { name },
       eventId: event.id,
       correlationId: event.correlationid,
+      causationId: event.id,
     });
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { InvoiceGenerationJob } from '@app/contracts';
 import { EventBus } from '@app/event-bus';
 import { UnrecoverableError } from 'bullmq';
+import { DEFAULT_CURRENCY } from '../organizations/organization-settings.js';
 import { PricingCache } from '../organizations/pricing-cache.js';
 import { ShiftsRepository } from '../shifts/shifts.repository.js';
 import {
@@ -27,8 +28,8 @@ export interface InvoiceJobResult {
  * the invoice of a completed shift: worked
  * time (end - start) x the shift's `hourlyRate` (the contract's rule),
  * rounded half up in minor units, in the organization's currency (its
- * settings come through `PricingCache`). Data that can never be invoiced (no such
- * shift, not completed, no such organization, amount out of range) throws
+ * settings come through `PricingCache`; `USD` when it has none). Data that
+ * can never be invoiced (no such shift, not completed, amount out of range) throws
  * `UnrecoverableError`; anything else (database down) throws for a retry.
  */
 @Injectable()
@@ -62,12 +63,11 @@ export class InvoiceGenerator {
 
     // A completed shift cannot change, so the shift's own client and
     // organization are the ones the job was queued with.
-    const settings = await this.pricing.get(shift.organizationId);
-    if (!settings) {
-      throw new UnrecoverableError(
-        INVOICES_MESSAGES.organizationNotFound(shift.organizationId),
-      );
-    }
+    // Without stored settings the organization is billed in the default
+    // currency (contract), at the shift's own rate as always.
+    const currency =
+      (await this.pricing.get(shift.organizationId))?.currency ??
+      DEFAULT_CURRENCY;
     let seconds: number;
     let amount: number;
     try {
@@ -91,7 +91,7 @@ export class InvoiceGenerator {
           minutes: wholeMinutes(seconds),
           hourlyRate: shift.hourlyRate,
           amount,
-          currency: settings.currency,
+          currency,
         });
         if (stored.inserted) {
           const row = stored.invoice;

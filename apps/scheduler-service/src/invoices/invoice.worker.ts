@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { jobCorrelationId, LoggedWorkerHost } from '@app/common';
+import { jobCorrelation, LoggedWorkerHost } from '@app/common';
 import { runWithCorrelation } from '@app/event-bus';
 import type { Job } from 'bullmq';
 import {
@@ -16,7 +16,8 @@ import { parseInvoiceJob } from './invoice-job.validation.js';
 /**
  * The `invoice-generation` worker: validates the job (invalid data fails at
  * once, with the failing fields as the reason) and runs `InvoiceGenerator`
- * in the job's correlation. Other failures are retried with backoff; after
+ * in the job's correlation, with the `shift.completed` that queued it as the
+ * cause of `invoice.generated`. Other failures are retried with backoff; after
  * the last attempt the job stays failed with its reason.
  */
 @Processor(INVOICE_QUEUE, { concurrency: INVOICE_WORKER_CONCURRENCY })
@@ -29,7 +30,7 @@ export class InvoiceWorker extends LoggedWorkerHost {
   }
 
   process(job: Job<unknown>): Promise<InvoiceJobResult> {
-    return runWithCorrelation({ correlationId: jobCorrelationId(job) }, () =>
+    return runWithCorrelation(jobCorrelation(job), () =>
       this.generator.generate(parseInvoiceJob(job.data), job.id),
     );
   }

@@ -7,8 +7,6 @@ export const INVOICES_MESSAGES = {
     `Shift ${shiftId} does not exist; no invoice generated`,
   shiftNotCompleted: (shiftId: string, status: string) =>
     `Shift ${shiftId} is ${status}; only a completed shift is invoiced`,
-  organizationNotFound: (organizationId: string) =>
-    `Organization ${organizationId} does not exist; no invoice generated`,
   generated: (
     invoiceId: string,
     shiftId: string,

@@ -5,8 +5,6 @@ export const SHIFTS_MESSAGES = {
   endsBeforeStart: 'endsAt must be after startsAt',
   tooLong: (days: number) =>
     `endsAt must be at most ${days} days after startsAt`,
-  unknownOrganization: (id: string) =>
-    `organizationId must name an existing organization (${id} not found)`,
   bookingTaken: (bookingId: string) =>
     `A shift for booking ${bookingId} already exists`,
   notScheduled: (id: string, status: string) =>
@@ -22,6 +20,4 @@ export const SHIFTS_MESSAGES = {
     `booking.confirmed for booking ${bookingId}: the e-mail of customer ${customerId} is unknown (no user.registered seen); no shift scheduled`,
   bookingInvalidTimes: (bookingId: string, reason: string) =>
     `booking.confirmed for booking ${bookingId}: ${reason}; no shift scheduled`,
-  missingOrganization: (bookingId: string, organizationId: string) =>
-    `booking.confirmed for booking ${bookingId}: organization ${organizationId} does not exist; no shift scheduled`,
 } as const;

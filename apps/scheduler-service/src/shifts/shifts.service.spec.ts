@@ -19,7 +19,6 @@ import {
   FakeUserDirectory,
 } from '../../test/support/fakes.js';
 import type { UserDirectoryRepository } from '../directory/user-directory.repository.js';
-import type { OrganizationsRepository } from '../organizations/organizations.repository.js';
 import type { PricingCache } from '../organizations/pricing-cache.js';
 import type { CreateShiftDto } from './dto/create-shift.dto.js';
 import type { ShiftEventsPublisher } from './shift-events.publisher.js';
@@ -34,7 +33,6 @@ function setup(env: Record<string, string> = {}) {
   const inbox = new FakeEventInbox();
   const service = new ShiftsService(
     shifts as unknown as ShiftsRepository,
-    organizations as unknown as OrganizationsRepository,
     directory as unknown as UserDirectoryRepository,
     new FakePricingCache(organizations) as unknown as PricingCache,
     events as unknown as ShiftEventsPublisher,
@@ -156,14 +154,14 @@ describe('ShiftsService', () => {
       ).toMatch(/at most 31 days/);
     });
 
-    it('refuses an unknown organization: 400 naming organizationId', async () => {
-      const { service } = setup();
+    it('accepts an organization without stored settings (the contract’s defaults apply)', async () => {
+      const { service, events } = setup();
+      const organizationId = randomUUID();
 
-      expect(
-        await badRequestMessages(
-          service.create(createDto({ organizationId: 'nope' })),
-        ),
-      ).toMatch(/organizationId must name an existing organization/);
+      const shift = await service.create(createDto({ organizationId }));
+
+      expect(shift).toMatchObject({ organizationId, hourlyRate: 2500 });
+      expect(events.ofType('shift.created')).toHaveLength(1);
     });
 
     it('refuses a second shift for one booking: 409', async () => {
@@ -380,6 +378,22 @@ describe('ShiftsService', () => {
       expect(events.ofType('shift.created')[0].transaction).toBe(
         FAKE_TRANSACTION,
       );
+    });
+
+    it('schedules the shift at DEFAULT_HOURLY_RATE when the default organization has no stored settings', async () => {
+      const { service, directory } = setup({
+        DEFAULT_ORGANIZATION_ID: 'not-stored',
+        DEFAULT_HOURLY_RATE: '3100',
+      });
+      const event = confirmed();
+      directory.add(event.data.customerId, 'customer@example.com');
+
+      const shift = await service.scheduleForBooking(event);
+
+      expect(shift).toMatchObject({
+        organizationId: 'not-stored',
+        hourlyRate: 3100,
+      });
     });
 
     it('records the event in the inbox in the shift’s transaction, and changes nothing on redelivery', async () => {

@@ -17,8 +17,10 @@ import { EventInbox, type EventEnvelope } from '@app/event-bus';
 import type { ShiftRow } from '../database/schema.js';
 import { isUniqueViolation } from '@app/common';
 import { UserDirectoryRepository } from '../directory/user-directory.repository.js';
-import { defaultOrganizationId } from '../organizations/organization-settings.js';
-import { OrganizationsRepository } from '../organizations/organizations.repository.js';
+import {
+  defaultHourlyRate,
+  defaultOrganizationId,
+} from '../organizations/organization-settings.js';
 import { PricingCache } from '../organizations/pricing-cache.js';
 import type { CreateShiftDto } from './dto/create-shift.dto.js';
 import {
@@ -47,7 +49,6 @@ export class ShiftsService {
 
   constructor(
     private readonly shifts: ShiftsRepository,
-    private readonly organizations: OrganizationsRepository,
     private readonly directory: UserDirectoryRepository,
     private readonly pricing: PricingCache,
     private readonly events: ShiftEventsPublisher,
@@ -59,7 +60,6 @@ export class ShiftsService {
     const startsAt = new Date(dto.startsAt);
     const endsAt = new Date(dto.endsAt);
     assertValidTimes(startsAt, endsAt);
-    await this.assertOrganizationExists(dto.organizationId);
     let shift: ShiftRow;
     try {
       // The shift and shift.created commit together (outbox).
@@ -96,9 +96,6 @@ export class ShiftsService {
       changes.startsAt ?? current.startsAt,
       changes.endsAt ?? current.endsAt,
     );
-    if (changes.organizationId) {
-      await this.assertOrganizationExists(changes.organizationId);
-    }
     let updated: ShiftRow | undefined;
     try {
       updated = await this.shifts.transaction(async (shifts, transaction) => {
@@ -202,7 +199,8 @@ export class ShiftsService {
   /**
    * `booking.confirmed`: schedules the assigned worker's shift for the
    * booking, for the customer's e-mail (from the user directory), in the
-   * default organization at its hourly rate. One shift per booking: the
+   * default organization at its hourly rate (`DEFAULT_HOURLY_RATE` when it
+   * has no stored settings). One shift per booking: the
    * event is recorded in the inbox in the shift's transaction, and the
    * booking id is unique, so neither a redelivery nor a second confirmation
    * inserts anything. Bookings that cannot become a shift are logged and
@@ -234,13 +232,10 @@ export class ShiftsService {
       return undefined;
     }
     const organizationId = defaultOrganizationId(this.config);
-    const organization = await this.pricing.get(organizationId);
-    if (!organization) {
-      this.logger.warn(
-        SHIFTS_MESSAGES.missingOrganization(bookingId, organizationId),
-      );
-      return undefined;
-    }
+    // An organization without stored settings has the defaults (contract).
+    const hourlyRate =
+      (await this.pricing.get(organizationId))?.hourlyRate ??
+      defaultHourlyRate(this.config);
     const { workerId } = booking;
     // The inbox record, the shift and shift.created commit together.
     const shift = await this.shifts.transaction(async (shifts, transaction) => {
@@ -251,7 +246,7 @@ export class ShiftsService {
         organizationId,
         startsAt,
         endsAt,
-        hourlyRate: organization.hourlyRate,
+        hourlyRate,
         bookingId,
       });
       if (row) await this.events.publish('shift.created', row, transaction);
@@ -279,12 +274,6 @@ export class ShiftsService {
     const shift = await this.load(id);
     assertOwnerOrAdmin(caller, shift.workerId, 'this shift');
     return shift;
-  }
-
-  private async assertOrganizationExists(id: string): Promise<void> {
-    if (!(await this.organizations.findById(id))) {
-      throw new BadRequestException([SHIFTS_MESSAGES.unknownOrganization(id)]);
-    }
   }
 
   private bookingConflict(error: unknown, bookingId?: string): unknown {

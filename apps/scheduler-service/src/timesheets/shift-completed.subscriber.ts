@@ -67,6 +67,7 @@ export class ShiftCompletedSubscriber {
             clientEmail: shift.clientEmail,
             organizationId: shift.organizationId,
             correlationId,
+            causationId: event.id,
           }),
           QUEUE_ADD_TIMEOUT_MS,
         );

@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { Database } from './database.types.js';
 
@@ -43,6 +44,12 @@ export async function openDatabase(
       connectionString: options.databaseUrl,
       max: 10,
     });
+    // An idle connection dropped by the server (a restart, a network cut)
+    // is an 'error' of the pool: without a listener it would end the
+    // process. The pool opens a new connection when one is needed.
+    pool.on('error', (error: Error) =>
+      new Logger('Database').warn(`Database connection lost: ${error.message}`),
+    );
     const db = drizzlePg({ client: pool });
     try {
       await migratePg(db, migrationConfig);

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { jobCorrelationId } from './job-correlation.js';
+import { jobCorrelation, jobCorrelationId } from './job-correlation.js';
 
 const job = (data: unknown, id = 'invoice-1') =>
   ({ id, data }) as unknown as Job<unknown>;
@@ -15,4 +15,18 @@ describe('jobCorrelationId', () => {
       expect(jobCorrelationId(job(data))).toBe('invoice-1');
     },
   );
+});
+
+describe('jobCorrelation', () => {
+  it('carries the event that queued the job as the cause', () => {
+    expect(
+      jobCorrelation(job({ correlationId: 'corr-1', causationId: 'event-1' })),
+    ).toEqual({ correlationId: 'corr-1', causationId: 'event-1' });
+  });
+
+  it('has no cause when the job names none', () => {
+    expect(jobCorrelation(job({ correlationId: 'corr-1' }))).toEqual({
+      correlationId: 'corr-1',
+    });
+  });
 });

@@ -34,6 +34,15 @@ export class InvoiceGenerationJob {
   @IsOptional()
   @IsString()
   correlationId?: string;
+
+  /**
+   * The id of the event that queued the job: the `causationid` of what the
+   * job publishes.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  causationId?: string;
 }
 
 export const EMAIL_TEMPLATES = [
@@ -64,4 +73,13 @@ export class EmailNotificationJob {
   @IsOptional()
   @IsString()
   correlationId?: string;
+
+  /**
+   * The id of the event that queued the job: the `causationid` of what the
+   * job publishes.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  causationId?: string;
 }

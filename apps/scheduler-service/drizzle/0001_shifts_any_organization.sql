@@ -1,0 +1,1 @@
+ALTER TABLE "shifts" DROP CONSTRAINT "shifts_organization_id_organizations_id_fk";
