@@ -152,7 +152,8 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
       .filter((letter) => letter[ENVELOPE_FIELD]?.includes(eventId));
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    // Append-only, so the data survives the outage of the last test.
+    redis = await startRedisServer({ appendOnly: true });
     raw = new Redis(redis.url);
   });
 
@@ -348,6 +349,30 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
     expect(
       await raw.smembers(consumerGroupsKey(keyPrefix, 'user.verified')),
     ).toEqual(['service-tidy']);
+  });
+
+  it('shuts down within its grace while Redis is unreachable, leaving the unfinished entry for redelivery', async () => {
+    await startConsumer('down#1', 'service-down', { shutdownGraceMs: 1_000 });
+    const event = userVerifiedEvent();
+    behaviour.set(event.data.userId, 'hang-first');
+    const entryId = await append(event);
+    await waitFor(() => runsOf(event.id).length === 1, {
+      message: 'the handler running',
+    });
+
+    await redis.stop();
+    const started = Date.now();
+    try {
+      await stopConsumer('down#1');
+    } finally {
+      await redis.start();
+    }
+
+    // Well before the handler (8 s) returned, and with no Redis to quit.
+    expect(Date.now() - started).toBeLessThan(7_000);
+    expect(runsOf(event.id)[0].endedAt).toBeUndefined();
+    const [pending] = await pendingOf('service-down', entryId!);
+    expect(pending?.[1]).toBe('down#1');
   });
 });
 
