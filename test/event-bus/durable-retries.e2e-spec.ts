@@ -173,13 +173,17 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
 
   it('times a hung handler out, retries it only after it returned, and no instance steals it meanwhile', async () => {
     const options = { handlerTimeoutMs: 1_000, claimIdleMs: 3_000 };
-    await startConsumer('hang#1', 'service-hang', options);
+    const hung = await startConsumer('hang#1', 'service-hang', options);
     const event = userVerifiedEvent();
     behaviour.set(event.data.userId, 'hang-first');
 
     const entryId = await append(event);
     await waitFor(() => runsOf(event.id).length === 1, {
       message: 'the first attempt started',
+    });
+    // Past the stall limit (four timeouts) the instance reports itself unhealthy.
+    await waitFor(() => hung.stalledHandlers === 1, {
+      message: 'the stalled handler reported',
     });
     // Only now a second instance: it must leave the hung entry alone.
     await startConsumer('hang#2', 'service-hang', options);
@@ -197,6 +201,7 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
       { timeoutMs: 30_000, message: 'the retry after the hung attempt' },
     );
     expect(runsOf(event.id)).toHaveLength(2);
+    expect(hung.stalledHandlers).toBe(0);
     expect(first).toMatchObject({ deliveries: 1, aborted: true });
     expect(second.deliveries).toBe(2);
     expect(second.startedAt).toBeGreaterThanOrEqual(first.endedAt!);
