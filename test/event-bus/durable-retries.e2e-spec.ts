@@ -152,7 +152,8 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
       .filter((letter) => letter[ENVELOPE_FIELD]?.includes(eventId));
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    // Append-only, so the data survives the outage of the last test.
+    redis = await startRedisServer({ appendOnly: true });
     raw = new Redis(redis.url);
   });
 
@@ -172,13 +173,17 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
 
   it('times a hung handler out, retries it only after it returned, and no instance steals it meanwhile', async () => {
     const options = { handlerTimeoutMs: 1_000, claimIdleMs: 3_000 };
-    await startConsumer('hang#1', 'service-hang', options);
+    const hung = await startConsumer('hang#1', 'service-hang', options);
     const event = userVerifiedEvent();
     behaviour.set(event.data.userId, 'hang-first');
 
     const entryId = await append(event);
     await waitFor(() => runsOf(event.id).length === 1, {
       message: 'the first attempt started',
+    });
+    // Past the stall limit (four timeouts) the instance reports itself unhealthy.
+    await waitFor(() => hung.stalledHandlers === 1, {
+      message: 'the stalled handler reported',
     });
     // Only now a second instance: it must leave the hung entry alone.
     await startConsumer('hang#2', 'service-hang', options);
@@ -196,6 +201,7 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
       { timeoutMs: 30_000, message: 'the retry after the hung attempt' },
     );
     expect(runsOf(event.id)).toHaveLength(2);
+    expect(hung.stalledHandlers).toBe(0);
     expect(first).toMatchObject({ deliveries: 1, aborted: true });
     expect(second.deliveries).toBe(2);
     expect(second.startedAt).toBeGreaterThanOrEqual(first.endedAt!);
@@ -348,6 +354,30 @@ describe('durable transport: retries, timeouts, leases and lost groups', () => {
     expect(
       await raw.smembers(consumerGroupsKey(keyPrefix, 'user.verified')),
     ).toEqual(['service-tidy']);
+  });
+
+  it('shuts down within its grace while Redis is unreachable, leaving the unfinished entry for redelivery', async () => {
+    await startConsumer('down#1', 'service-down', { shutdownGraceMs: 1_000 });
+    const event = userVerifiedEvent();
+    behaviour.set(event.data.userId, 'hang-first');
+    const entryId = await append(event);
+    await waitFor(() => runsOf(event.id).length === 1, {
+      message: 'the handler running',
+    });
+
+    await redis.stop();
+    const started = Date.now();
+    try {
+      await stopConsumer('down#1');
+    } finally {
+      await redis.start();
+    }
+
+    // Well before the handler (8 s) returned, and with no Redis to quit.
+    expect(Date.now() - started).toBeLessThan(7_000);
+    expect(runsOf(event.id)[0].endedAt).toBeUndefined();
+    const [pending] = await pendingOf('service-down', entryId!);
+    expect(pending?.[1]).toBe('down#1');
   });
 });
 
