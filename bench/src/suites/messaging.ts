@@ -50,23 +50,26 @@ const subscribed =
 /** Nothing keeps broadcast runs' keys (no consumer group): drop them. */
 const flush = async (redis: Redis) => void (await redis.flushall());
 /**
- * The bus keeps a history of what it published for an hour; runs of tens of
- * thousands of events would pile it up in the bench's Redis. Nothing reads
- * it here, and the durable phases cannot flush (the consumer groups stay).
+ * The bus keeps a history of what it published for an hour and an inbox
+ * entry per handled event for a day; runs of tens of thousands of events
+ * would pile them up in the bench's Redis. Nothing reads them once a run is
+ * over, and the durable phases cannot flush (their consumer groups stay).
  */
-async function dropHistory(redis: Redis): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${DEFAULT_KEY_PREFIX}history:*`,
-      'COUNT',
-      5_000,
-    );
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+async function dropBookkeeping(redis: Redis): Promise<void> {
+  for (const pattern of ['history:*', 'inbox:*']) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(
+        cursor,
+        'MATCH',
+        `${DEFAULT_KEY_PREFIX}${pattern}`,
+        'COUNT',
+        5_000,
+      );
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 /** Durable runs leave acknowledged entries: trim them, keep the groups. */
@@ -334,7 +337,7 @@ export function durableGroup(redisUrl: string, sizes: MessagingSizes): Group {
     ],
     betweenRuns: async (redis) => {
       await trimStreams(redis);
-      await dropHistory(redis);
+      await dropBookkeeping(redis);
     },
   };
 }
