@@ -243,7 +243,11 @@ async function runOnce(
   };
 }
 
-/** Until the consumers have `count` events, or nothing moved for 15 s. */
+/**
+ * Until the consumers have `count` events, or nothing moved for 45 s: longer
+ * than the durable transport takes (30 s by default) to hand entries left
+ * pending by a stuck read to another read, so that late is not counted lost.
+ */
 async function waitForConsumers(
   consumers: Child[],
   count: number,
@@ -261,7 +265,7 @@ async function waitForConsumers(
     if (total !== last) {
       last = total;
       movedAt = Date.now();
-    } else if (Date.now() - movedAt > 15_000) {
+    } else if (Date.now() - movedAt > STALL_MS) {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -296,6 +300,8 @@ export function summaryOf(values: number[]): Summary {
       : (sorted[middle - 1] + sorted[middle]) / 2;
   return { median: round1(median), min: sorted[0], max: sorted.at(-1)! };
 }
+
+const STALL_MS = 45_000;
 
 export const round1 = (value: number) => Math.round(value * 10) / 10;
 const perSecond = (events: number, ms: number) =>

@@ -128,10 +128,10 @@ serve(
         (seq) => writeOne(run, seq),
       );
       // The relay delivers after the commits: wait until all are on the
-      // stream, or until nothing has moved for 10 s (then some are lost).
+      // stream, or until nothing has moved for 45 s (then some are lost).
       let last = await onStream();
       let movedAt = now();
-      while (last < count && now() - movedAt < 10_000) {
+      while (last < count && now() - movedAt < 45_000) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         const current = await onStream();
         if (current !== last) movedAt = now();
