@@ -1,307 +1,211 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import {
-  Controller,
-  Global,
-  Module,
-  type INestApplication,
-  type INestApplicationContext,
-} from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { drizzle } from 'drizzle-orm/pglite';
 import { Redis } from 'ioredis';
-import { DATABASE, redisOptionsFromUrl, type Database } from '@app/common';
-import type { EventPayload } from '@app/contracts';
+import pg from 'pg';
 import {
-  EventBus,
-  EventBusModule,
-  ServerRedisStreams,
-  streamKey,
-  type EventEnvelope,
-} from '@app/event-bus';
-import { startRedisServer } from '../../test/support/redis-server.js';
-import { percentiles, type Percentiles } from './percentiles.js';
+  createTestDatabase,
+  TEST_DATABASE_ADMIN_URL,
+  type TestDatabase,
+} from '../../test/support/postgres.js';
+import {
+  startRedisServer,
+  type RedisServer,
+} from '../../test/support/redis-server.js';
+import { killAllChildren } from './protocol.js';
+import { writeReport } from './report.js';
+import { buildRows } from './rows.js';
+import { runGroup, type Group, type VariantResult } from './runner.js';
+import { jobGroup } from './suites/jobs.js';
+import { broadcastGroup, durableGroup } from './suites/messaging.js';
+import { outboxGroup } from './suites/outbox.js';
+import {
+  runSystem,
+  type SystemResult,
+  type SystemSettings,
+} from './suites/system.js';
 
 /**
- * Benchmarks of the event bus on a private redis-server (see README,
- * "Benchmarks"): publish rate, durable delivery throughput and
- * publish-to-handler latency, the outbox, and memory. Writes
- * bench/results/latest.json and bench/results/latest.md.
+ * `npm run bench [-- --quick] [--events <n>] [--only <prefix>] [--out <dir>]`:
+ * the bus side by side
+ * with the baselines it replaces (stock Nest Redis transport, raw ioredis
+ * pub/sub and streams, plain INSERT + XADD, raw BullMQ), every pair in the
+ * same invocation, alternated; then the four services as processes. A
+ * private redis-server and PostgreSQL database serve the run; everything
+ * started is stopped, also on failure. Writes bench/results/latest.{json,md}.
  */
 
-const BURST = 5_000;
-const CONCURRENCY = 50;
-const STEADY_RATE_PER_SECOND = 500;
-const STEADY_SECONDS = 5;
-const OUTBOX_EVENTS = 1_000;
-
-/** What the bench expects of this machine; reported, never a test. */
-const TARGETS = {
-  /** One publish awaited at a time: two Redis round trips each. */
-  publishPerSecond: 2_000,
-  durablePerSecond: 1_000,
-  steadyP95Ms: 100,
-  outboxPerSecond: 200,
-  /** The whole bench process, embedded PGlite included. */
-  rssMiB: 400,
+const FULL = {
+  rounds: 3,
+  warmupEvents: 5_000,
+  messaging: { events: 50_000, latencyEvents: 50_000, largeEvents: 5_000 },
+  outboxEvents: 3_000,
+  jobs: { jobs: 10_000, latencyJobs: 2_000 },
+  system: {
+    rates: [5, 10, 20, 40, 80, 160],
+    stepSeconds: 10,
+    idleSeconds: 10,
+    afterSeconds: 60,
+  } satisfies SystemSettings,
 };
 
-const registeredData = (): EventPayload<'user.verified'> => {
-  const userId = randomUUID();
+/** A smoke run: every row, tiny counts, one round. Its figures mean nothing. */
+const QUICK: typeof FULL = {
+  rounds: 1,
+  warmupEvents: 200,
+  messaging: { events: 2_000, latencyEvents: 2_500, largeEvents: 300 },
+  outboxEvents: 200,
+  jobs: { jobs: 500, latencyJobs: 200 },
+  system: { rates: [5], stepSeconds: 2, idleSeconds: 1, afterSeconds: 5 },
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+function valueOf(flag: string): string | undefined {
+  return args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined;
+}
+/** Only the phases (and system runs) whose id starts with this. */
+const only = valueOf('--only') ?? '';
+/** Where latest.json and latest.md go (the e2e test writes elsewhere). */
+const outDir = resolve(valueOf('--out') ?? 'bench/results');
+/**
+ * Events per messaging run instead of 50,000 (the other counts follow in
+ * proportion), for a full run that must fit in less time; the result file
+ * records it.
+ */
+const events = Number(valueOf('--events') ?? 0);
+const settings = quick ? QUICK : events > 0 ? scaled(events) : FULL;
+
+function scaled(n: number): typeof FULL {
+  const part = (divisor: number) => Math.max(100, Math.round(n / divisor));
   return {
-    userId,
-    email: `${userId}@example.com`,
-    name: 'Bench',
-    timestamp: new Date().toISOString(),
+    ...FULL,
+    warmupEvents: part(10),
+    messaging: { events: n, latencyEvents: n, largeEvents: part(10) },
+    outboxEvents: part(16),
+    jobs: { jobs: part(5), latencyJobs: Math.min(2_000, part(5)) },
   };
-};
+}
+const started = Date.now();
+const log = (line: string) =>
+  console.log(`[bench ${Math.round((Date.now() - started) / 1_000)}s] ${line}`);
 
-/** Where the durable handler reports each event it handled. */
-const handled: number[] = [];
-let onHandled: (() => void) | undefined;
+let redisServer: RedisServer | undefined;
+let admin: Redis | undefined;
+let outboxDatabase: TestDatabase | undefined;
+const workDir = mkdtempSync(join(tmpdir(), 'bench-'));
+let cleaning: Promise<void> | undefined;
 
-@Controller()
-class BenchConsumer {
-  @EventPattern('user.verified')
-  onVerified(@Payload() event: EventEnvelope) {
-    handled.push(Date.now() - Date.parse(event.time));
-    onHandled?.();
-  }
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    killAllChildren();
+    admin?.disconnect();
+    await outboxDatabase?.drop().catch(() => undefined);
+    await redisServer?.kill();
+    rmSync(workDir, { recursive: true, force: true });
+  })();
+  return cleaning;
 }
 
-@Module({ controllers: [BenchConsumer] })
-class ConsumerModule {}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+process.once('exit', killAllChildren);
 
 async function main(): Promise<void> {
-  const redis = await startRedisServer();
-  const client = await PGlite.create();
-  const apps: Array<INestApplication | INestApplicationContext> = [];
-  try {
-    const db = drizzle({ client }) as unknown as Database;
-
-    @Global()
-    @Module({
-      providers: [{ provide: DATABASE, useValue: db }],
-      exports: [DATABASE],
-    })
-    class BenchDatabaseModule {}
-
-    @Module({
-      imports: [
-        BenchDatabaseModule,
-        EventBusModule.forRoot({
-          service: 'bench',
-          redisUrl: redis.url,
-          outboxPollMs: 50,
-        }),
-      ],
-    })
-    class PublisherModule {}
-
-    const publisher = await NestFactory.createApplicationContext(
-      PublisherModule,
-      { logger: false },
-    );
-    apps.push(publisher);
-    await publisher.init();
-    const bus = publisher.get(EventBus);
-    const raw = new Redis(redis.url);
-    await waitUntil(
-      async () =>
-        (await bus.publish('user.verified', registeredData())).redis ===
-        'published',
-    );
-
-    const results: Record<string, unknown> = {};
-
-    // 1. Publish: validate, wrap, XADD to the stream, PUBLISH on the channel.
-    let start = performance.now();
-    for (let i = 0; i < BURST; i++) {
-      await bus.publish('user.verified', registeredData());
-    }
-    const publishPerSecond = perSecond(BURST, performance.now() - start);
-    results.publish = { events: BURST, perSecond: publishPerSecond };
-
-    // ... and with 50 publishes in flight, as concurrent requests would.
-    start = performance.now();
-    for (let i = 0; i < BURST; i += CONCURRENCY) {
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, () =>
-          bus.publish('user.verified', registeredData()),
-        ),
-      );
-    }
-    results.publishConcurrent = {
-      events: BURST,
-      inFlight: CONCURRENCY,
-      perSecond: perSecond(BURST, performance.now() - start),
-    };
-
-    // 2. Durable delivery of what is already in the stream: a consumer group
-    // starting at the stream's beginning drains the burst.
-    const backlog = await raw.xlen(streamKey('eventbus:', 'user.verified'));
-    const drained = new Promise<void>((done) => {
-      onHandled = () => handled.length >= backlog && done();
-    });
-    start = performance.now();
-    const consumer = await NestFactory.createMicroservice(ConsumerModule, {
-      strategy: new ServerRedisStreams({
-        redis: redisOptionsFromUrl(redis.url),
-        group: 'bench-consumer',
-      }),
-      logger: false,
-    });
-    apps.push(consumer);
-    await consumer.listen();
-    await drained;
-    const durablePerSecond = perSecond(backlog, performance.now() - start);
-    results.durableBacklog = {
-      events: backlog,
-      perSecond: durablePerSecond,
-    };
-
-    // 3. Publish-to-handler latency at a steady rate the consumer keeps up with.
-    handled.length = 0;
-    const steadyEvents = STEADY_RATE_PER_SECOND * STEADY_SECONDS;
-    const allHandled = new Promise<void>((done) => {
-      onHandled = () => handled.length >= steadyEvents && done();
-    });
-    const interval = 1_000 / STEADY_RATE_PER_SECOND;
-    start = performance.now();
-    for (let i = 0; i < steadyEvents; i++) {
-      const due = start + i * interval;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      void bus.publish('user.verified', registeredData());
-    }
-    await allHandled;
-    const steady: Percentiles = percentiles(handled);
-    results.steadyLatencyMs = {
-      ratePerSecond: STEADY_RATE_PER_SECOND,
-      events: steadyEvents,
-      ...steady,
-    };
-
-    // 4. Outbox: one transaction per event, relayed to the stream.
-    const streamLength = await raw.xlen(
-      streamKey('eventbus:', 'user.verified'),
-    );
-    start = performance.now();
-    for (let i = 0; i < OUTBOX_EVENTS; i++) {
-      await db.transaction((tx) =>
-        bus.publish('user.verified', registeredData(), { transaction: tx }),
-      );
-    }
-    await waitUntil(
-      async () =>
-        (await raw.xlen(streamKey('eventbus:', 'user.verified'))) >=
-        streamLength + OUTBOX_EVENTS,
-    );
-    const outboxPerSecond = perSecond(OUTBOX_EVENTS, performance.now() - start);
-    results.outbox = { events: OUTBOX_EVENTS, perSecond: outboxPerSecond };
-
-    const memory = process.memoryUsage();
-    results.memoryMiB = {
-      rss: mib(memory.rss),
-      heapUsed: mib(memory.heapUsed),
-    };
-    await raw.quit();
-
-    const checks = {
-      publishPerSecond: publishPerSecond >= TARGETS.publishPerSecond,
-      durablePerSecond: durablePerSecond >= TARGETS.durablePerSecond,
-      steadyP95Ms: steady.p95 <= TARGETS.steadyP95Ms,
-      outboxPerSecond: outboxPerSecond >= TARGETS.outboxPerSecond,
-      rssMiB: mib(memory.rss) <= TARGETS.rssMiB,
-    };
-    const report = {
-      date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        redis: await redisVersion(redis.url),
-      },
-      results,
-      targets: TARGETS,
-      met: checks,
-    };
-    writeResults(report);
-  } finally {
-    onHandled = undefined;
-    for (const app of apps.reverse()) await app.close();
-    await client.close();
-    await redis.kill();
-  }
-}
-
-function writeResults(report: {
-  date: string;
-  machine: Record<string, unknown>;
-  results: Record<string, unknown>;
-  targets: Record<string, number>;
-  met: Record<string, boolean>;
-}): void {
-  const dir = resolve('bench/results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'latest.json'),
-    `${JSON.stringify(report, null, 2)}\n`,
+  redisServer = await startRedisServer();
+  admin = new Redis(redisServer.url);
+  outboxDatabase = await createTestDatabase();
+  const redisUrl = redisServer.url;
+  log(
+    `${quick ? 'quick' : 'full'} run; Redis ${redisUrl}, work dir ${workDir}`,
   );
-  const lines = [
-    `# Event bus benchmark, ${report.date}`,
-    '',
-    `Machine: ${JSON.stringify(report.machine)}`,
-    '',
-    '| measure | result |',
-    '| ------- | ------ |',
-    ...Object.entries(report.results).map(
-      ([name, value]) => `| ${name} | \`${JSON.stringify(value)}\` |`,
-    ),
-    '',
-    '| target | wanted | met |',
-    '| ------ | ------ | --- |',
-    ...Object.entries(report.targets).map(
-      ([name, wanted]) =>
-        `| ${name} | ${wanted} | ${report.met[name] ? 'yes' : 'NO'} |`,
-    ),
-    '',
-  ];
-  writeFileSync(join(dir, 'latest.md'), lines.join('\n'));
-  console.log(lines.join('\n'));
+
+  const groups: Group[] = [
+    broadcastGroup(redisUrl, settings.messaging),
+    durableGroup(redisUrl, settings.messaging),
+    outboxGroup(redisUrl, settings.outboxEvents, {
+      dataDir: join(workDir, 'pglite'),
+      databaseUrl: outboxDatabase.url,
+    }),
+    jobGroup(redisUrl, settings.jobs),
+  ]
+    .map((group) => ({
+      ...group,
+      phases: group.phases.filter((phase) => phase.id.startsWith(only)),
+    }))
+    .filter((group) => group.phases.length > 0);
+
+  const variants: VariantResult[] = [];
+  for (const group of groups) {
+    log(`group ${group.id}`);
+    variants.push(
+      ...(await runGroup(group, {
+        rounds: settings.rounds,
+        warmupEvents: settings.warmupEvents,
+        cwd: workDir,
+        redis: admin,
+        log,
+      })),
+    );
+    await admin.flushall();
+  }
+
+  const systems: SystemResult[] = [];
+  for (const database of ['pglite', 'postgres'] as const) {
+    if (!`system.${database}`.startsWith(only)) continue;
+    log(`system on ${database}`);
+    systems.push(await runSystem(database, redisUrl, settings.system, log));
+    await admin.flushall();
+  }
+
+  const markdown = writeReport(outDir, {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    durationSeconds: Math.round((Date.now() - started) / 1_000),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${type()} ${release()}`,
+      node: process.version,
+      redis: await redisVersion(admin),
+      postgres: await postgresVersion(),
+    },
+    settings: { ...settings, only: only || undefined },
+    rows: buildRows(variants, systems),
+    variants,
+    system: systems,
+  });
+  console.log(markdown);
 }
 
-async function redisVersion(url: string): Promise<string> {
-  const redis = new Redis(url);
+async function redisVersion(redis: Redis): Promise<string> {
+  const info = await redis.info('server');
+  return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+}
+
+async function postgresVersion(): Promise<string> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_ADMIN_URL });
+  await client.connect();
   try {
-    const info = await redis.info('server');
-    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const { rows } = await client.query<{ server_version: string }>(
+      'show server_version',
+    );
+    return rows[0]?.server_version ?? 'unknown';
   } finally {
-    await redis.quit();
+    await client.end();
   }
 }
 
-async function waitUntil(
-  condition: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('bench: timed out waiting');
-    await sleep(20);
-  }
-}
-
-const perSecond = (events: number, ms: number) =>
-  Math.round((events / ms) * 1_000);
-const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-main().catch((error: unknown) => {
+try {
+  await main();
+} catch (error) {
   console.error(error);
   process.exitCode = 1;
-});
+} finally {
+  await cleanUp();
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 import { recordProcess } from './process-registry.js';
@@ -60,7 +60,14 @@ export interface AppProcess {
 /** `RATE_LIMIT_PUBLIC_PER_MINUTE` of test apps unless a test sets its own. */
 export const TEST_PUBLIC_RATE_LIMIT = '1000000';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The checkout: also found from a compiled copy (the bench runs one from dist/bench). */
+const repoRoot = (() => {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'nest-cli.json')) && dirname(dir) !== dir) {
+    dir = dirname(dir);
+  }
+  return dir;
+})();
 
 /**
  * Starts the built app `dist/apps/<name>/apps/<name>/src/main.js` (run
