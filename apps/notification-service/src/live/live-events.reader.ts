@@ -142,6 +142,7 @@ export class LiveEventsReader
   async *readAfter(
     type: EventType,
     afterId: string,
+    pageSize = PAGE,
   ): AsyncGenerator<LiveEntry> {
     let from = `(${afterId}`;
     for (;;) {
@@ -150,13 +151,13 @@ export class LiveEventsReader
         from,
         '+',
         'COUNT',
-        PAGE,
+        pageSize,
       )) as StreamEntry[];
       for (const [id, fields] of page) {
         const entry = toEntry(type, id, fields);
         if (entry) yield entry;
       }
-      if (page.length < PAGE) return;
+      if (page.length < pageSize) return;
       from = `(${page.at(-1)![0]}`;
     }
   }
