@@ -73,9 +73,11 @@ describe('access tokens (e2e, key files)', () => {
           ADMIN_EMAIL,
           ADMIN_PASSWORD,
         },
+        timeoutMs: 240_000,
       }),
       startApp('booking-service', {
         env: { ...env, JWT_PUBLIC_KEY_FILE: publicFile },
+        timeoutMs: 240_000,
       }),
     ]);
     await Promise.all([waitUntilHealthy(users), waitUntilHealthy(bookings)]);
@@ -84,7 +86,7 @@ describe('access tokens (e2e, key files)', () => {
       password: ADMIN_PASSWORD,
     });
     adminId = (jwt.decode(adminToken) as { sub: string }).sub;
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all([users?.stop(), bookings?.stop()]);

@@ -28,7 +28,7 @@ export interface StartAppOptions {
   env?: Record<string, string | undefined>;
   /** Port to listen on (default: a free one). */
   port?: number;
-  /** How long to wait for `GET /health` to answer (default 60 000 ms). */
+  /** How long to wait for `GET /health` to answer (default 180 000 ms). */
   timeoutMs?: number;
 }
 
@@ -142,7 +142,7 @@ export async function startApp(
     return info;
   };
 
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const state = await waitFor(
     async () =>
       hasExited ? 'exited' : (await answers(`${url}/health`)) && 'up',

@@ -118,11 +118,17 @@ export function clientAt(baseUrl: string, localAddress: string) {
                 ? JSON.parse(text)
                 : text || undefined) as T,
               headers: new Headers(
-                Object.entries(response.headers).flatMap(([name, value]) =>
-                  value === undefined
-                    ? []
-                    : [[name, Array.isArray(value) ? value.join(', ') : value]],
-                ) as [string, string][],
+                Object.entries(response.headers).flatMap<[string, string]>(
+                  ([name, value]) =>
+                    value === undefined
+                      ? []
+                      : [
+                          [
+                            name,
+                            Array.isArray(value) ? value.join(', ') : value,
+                          ],
+                        ],
+                ),
               ),
             });
           });

@@ -46,15 +46,15 @@ describe('user-service entry points (e2e, two instances)', () => {
       CORS_ORIGINS: ALLOWED_ORIGIN,
     };
     [first, second] = await Promise.all([
-      startApp('user-service', { env }),
-      startApp('user-service', { env }),
+      startApp('user-service', { env, timeoutMs: 240_000 }),
+      startApp('user-service', { env, timeoutMs: 240_000 }),
     ]);
     await Promise.all([waitUntilHealthy(first), waitUntilHealthy(second)]);
     await logInWhenReady(api(first.url), {
       email: ADMIN_EMAIL,
       password: ADMIN_PASSWORD,
     });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all([first?.stop(), second?.stop()]);

@@ -151,6 +151,7 @@ export class LiveEventsReader
   async *readAfter(
     type: EventType,
     afterId: string,
+    pageSize = PAGE,
   ): AsyncGenerator<LiveEntry> {
     let from = `(${afterId}`;
     for (;;) {
@@ -159,13 +160,13 @@ export class LiveEventsReader
         from,
         '+',
         'COUNT',
-        PAGE,
+        pageSize,
       )) as StreamEntry[];
       for (const [id, fields] of page) {
         const entry = toEntry(type, id, fields, this.verify);
         if (entry) yield entry;
       }
-      if (page.length < PAGE) return;
+      if (page.length < pageSize) return;
       from = `(${page.at(-1)![0]}`;
     }
   }

@@ -4,10 +4,12 @@ import type { EventType } from '@app/contracts';
 import { createEventEnvelope } from '@app/event-bus';
 import { decodeCursor } from './live-cursor.js';
 import type { LiveEntry } from './live-events.reader.js';
+import { compareStreamIds } from './stream-ids.js';
 import {
   CLOSE_TOO_SLOW,
   LiveSubscription,
   MAX_BUFFERED_BYTES,
+  MAX_PENDING_LIVE_ENTRIES,
   type LiveHistory,
   type LiveSocket,
 } from './live-subscription.js';
@@ -187,4 +189,86 @@ describe('LiveSubscription', () => {
     expect(socket.sent.map((m) => m.type)).toEqual(['ready', 'gap', 'event']);
     expect(socket.sent[1]).toMatchObject({ eventTypes: ['booking.created'] });
   });
+
+  it('starts no earlier than the floor and names the type cut off as a gap', async () => {
+    const socket = new FakeSocket();
+    const stream = [
+      entry('booking.created', '5-0'),
+      entry('booking.created', '50-0'),
+    ];
+    const subscription = new LiveSubscription(
+      socket,
+      admin,
+      ['booking.created'],
+      { 'booking.created': '0-0' },
+    );
+
+    await subscription.catchUp(streamHistory(stream), '10-0');
+
+    expect(socket.sent.map((m) => m.type)).toEqual(['ready', 'gap', 'event']);
+    expect(decodeCursor(socket.sent[2].cursor)).toEqual({
+      'booking.created': '50-0',
+    });
+  });
+
+  it('keeps only visible live entries while catching up, and re-reads the stream after an overflow', async () => {
+    const socket = new FakeSocket();
+    const customer: AuthenticatedUser = { ...admin, role: 'customer' };
+    const mine = { customerId: customer.id };
+    const stream = [entry('booking.created', '1-0', mine)];
+    const subscription = new LiveSubscription(
+      socket,
+      customer,
+      ['booking.created'],
+      { 'booking.created': '0-0' },
+    );
+    const streams = streamHistory(stream);
+    let reads = 0;
+    const during: LiveHistory = {
+      trimmedAfter: streams.trimmedAfter,
+      readAfter: (type, afterId, pageSize) => {
+        reads++;
+        if (reads === 1) {
+          // While the first page is read, more arrive live than fit.
+          for (let i = 0; i <= MAX_PENDING_LIVE_ENTRIES; i++) {
+            const live = entry('booking.created', `${i + 2}-0`, mine);
+            stream.push(live);
+            subscription.offer(live);
+            // Someone else's events never take buffer space.
+            subscription.offer(entry('booking.created', `${i + 2}-1`));
+          }
+        }
+        return streams.readAfter(type, afterId, pageSize);
+      },
+    };
+
+    await subscription.catchUp(during);
+
+    const ids = socket.events().map((e) => e.data.n);
+    expect(reads).toBe(2);
+    expect(ids).toHaveLength(MAX_PENDING_LIVE_ENTRIES + 2);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
+
+/** A stream fake that honours `afterId` and pages, as the reader does. */
+function streamHistory(stream: LiveEntry[]) {
+  return {
+    trimmedAfter: () => Promise.resolve(false),
+    async *readAfter(
+      _type: EventType,
+      afterId: string,
+      pageSize = 500,
+    ): AsyncGenerator<LiveEntry> {
+      let from = afterId;
+      for (;;) {
+        const page = stream
+          .filter((item) => compareStreamIds(item.id, from) > 0)
+          .slice(0, pageSize);
+        for (const item of page) yield await Promise.resolve(item);
+        if (page.length < pageSize) return;
+        from = page.at(-1)!.id;
+      }
+    },
+  } satisfies LiveHistory;
+}
