@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { UserRole } from '@app/contracts';
-import { EventBus } from '@app/event-bus';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import {
+  publishAs,
   startRedisServer,
   startServiceInProcess,
   waitFor,
@@ -35,7 +36,8 @@ describe('notification-service live events limits (e2e)', () => {
   let redis: RedisServer;
   let service: InProcessService;
   let app: INestApplication;
-  let bus: EventBus;
+  /** Publishes as the types' own services: notification-service may not. */
+  let publisher: Redis;
   let port: number;
   const sockets: WebSocket[] = [];
 
@@ -89,13 +91,14 @@ describe('notification-service live events limits (e2e)', () => {
       beforeStart: useLiveEventsAdapter,
     });
     app = service.app;
-    bus = app.get(EventBus);
+    publisher = new Redis(redis.url);
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
   }, 120_000);
 
   afterAll(async () => {
     for (const socket of sockets) socket.terminate();
+    publisher?.disconnect();
     await service?.close();
     await redis?.kill();
   });
@@ -136,7 +139,7 @@ describe('notification-service live events limits (e2e)', () => {
     const id = randomUUID();
     const client = await ready(connect({ token: tokenFor('customer', id) }));
 
-    await bus.publish('user.deleted', {
+    await publishAs(publisher, 'user.deleted', {
       userId: id,
       email: `${id}@example.com`,
       timestamp: new Date().toISOString(),
@@ -163,7 +166,7 @@ describe('notification-service live events limits (e2e)', () => {
     for (let sent = 0; sent < HISTORY_SIZE; sent += 500) {
       await Promise.all(
         Array.from({ length: 500 }, () =>
-          bus.publish('booking.created', {
+          publishAs(publisher, 'booking.created', {
             bookingId: randomUUID(),
             customerId: randomUUID(),
             startsAt: '2030-01-01T09:00:00.000Z',

@@ -1,5 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
-import { eventBusRedisUrl } from '@app/common';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS, eventBusRedisUrl } from '@app/common';
+import { DEFAULT_MAX_EVENT_AGE_SECONDS } from './trust/trust.constants.js';
 import { roleOfServiceName, type ServiceRole } from '@app/contracts';
 import {
   DEFAULT_HISTORY_TTL_SECONDS,
@@ -61,8 +62,31 @@ export function eventBusOptionsFromConfig(
       ),
       handlerTimeoutMs: config.get<number>('EVENT_BUS_HANDLER_TIMEOUT_MS'),
       handlerStallMs: config.get<number>('EVENT_BUS_HANDLER_STALL_MS'),
+      shutdownGraceMs: durableShutdownGraceMs(
+        config.get<number>('SHUTDOWN_GRACE_SECONDS') ??
+          DEFAULT_SHUTDOWN_GRACE_SECONDS,
+      ),
     },
   };
+}
+
+/**
+ * The durable handlers' share of the service's shutdown grace: the rest of
+ * the shutdown (jobs, connections) needs the last two seconds.
+ */
+export function durableShutdownGraceMs(graceSeconds: number): number {
+  return Math.max(1_000, graceSeconds * 1_000 - 2_000);
+}
+
+/**
+ * The oldest event a consumer accepts (`trust.maxEventAgeSeconds`, default
+ * 8 days): the inboxes remember handled ids at least this long, so a genuine
+ * event appended again is refused either as a duplicate or as too old.
+ */
+export function maxEventAgeSeconds(
+  options: Pick<EventBusModuleOptions, 'trust'>,
+): number {
+  return options.trust?.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
 }
 
 /**

@@ -10,6 +10,7 @@ import { DATABASE, type Database } from '@app/common';
 import { sql } from 'drizzle-orm';
 import { resultRows, type BusTransaction } from '../database/bus-tables.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { maxEventAgeSeconds } from '../event-bus-config.js';
 import { InjectEventBusOptions } from '../event-bus.constants.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { EventBusStats } from '../stats/event-bus.stats.js';
@@ -83,11 +84,14 @@ export class EventInbox
 
   /**
    * Forgets ids processed longer ago than `inboxRetentionSeconds` (default a
-   * week, well past the streams' retention: no redelivery comes that late).
+   * week), and never sooner than the oldest event a consumer accepts: a
+   * genuine event appended again later is refused as too old instead.
    */
   async purge(
-    olderThanSeconds = this.options.inboxRetentionSeconds ??
-      DEFAULT_INBOX_RETENTION_SECONDS,
+    olderThanSeconds = Math.max(
+      this.options.inboxRetentionSeconds ?? DEFAULT_INBOX_RETENTION_SECONDS,
+      maxEventAgeSeconds(this.options),
+    ),
   ): Promise<number> {
     if (!this.db) return 0;
     const removed = resultRows(

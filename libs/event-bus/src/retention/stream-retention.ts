@@ -31,6 +31,8 @@ import { StreamLagGauges, type GroupLag } from '../stats/stream-lag.gauges.js';
 import {
   consumerGroupsKey,
   ENVELOPE_FIELD,
+  groupPositionsKey,
+  retriesKey,
   streamKey,
 } from '../transport/streams/redis-streams.constants.js';
 import {
@@ -254,6 +256,11 @@ export class StreamRetention
       }
     }
     if (released.size === 0) throw new ConsumerGroupNotFoundError(group);
+    // Its waiting retries and remembered positions go with it.
+    await redis.del(
+      retriesKey(this.keyPrefix, group),
+      groupPositionsKey(this.keyPrefix, group),
+    );
     const types = [...released].sort();
     this.logger.warn(
       `Consumer group ${group} removed from ${types.join(', ')}: retention no longer waits for it`,

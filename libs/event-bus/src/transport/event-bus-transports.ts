@@ -5,6 +5,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { redisOptionsFromUrl } from '@app/common';
+import { maxEventAgeSeconds } from '../event-bus-config.js';
 import {
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_BUFFERED_EVENTS,
@@ -95,6 +96,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       keyPrefix: this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
       stats: this.stats,
       trust: this.trust.forConsumers(),
+      inboxTtlSeconds: maxEventAgeSeconds(this.options),
       ...withoutUndefined(this.options.durable ?? {}),
     });
     this.durableServers.push(server);
