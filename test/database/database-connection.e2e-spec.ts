@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import {
   EMBEDDED_POSTGRES_SETTINGS,
+  EmbeddedDatabaseInitError,
   openDatabase,
+  openEmbeddedDatabase,
   type DatabaseConnection,
 } from '@app/common';
 import { createTestDatabase, type TestDatabase } from '../support/index.js';
@@ -155,6 +157,18 @@ describe('one schema and one set of migrations on both drivers', () => {
       } finally {
         await Promise.all([created.close(), reopened.close()]);
       }
+    });
+
+    it('says which folder it could not create a database in', async () => {
+      const notAFolder = join(dataDir, 'a-file');
+      writeFileSync(notAFolder, 'not a database');
+
+      const opening = openEmbeddedDatabase(notAFolder);
+
+      await expect(opening).rejects.toThrow(EmbeddedDatabaseInitError);
+      await expect(opening).rejects.toThrow(
+        `Cannot create the embedded database in ${notAFolder}`,
+      );
     });
   });
 });

@@ -49,7 +49,10 @@ const [pglitePath, dataDir, options] = process.argv.slice(1);
 const { PGlite } = require(pglitePath);
 PGlite.create(dataDir, JSON.parse(options))
   .then((db) => db.close())
-  .catch((error) => { console.error(error); process.exit(1); });
+  .catch((error) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
 `;
 
 function pgliteOptions(
@@ -92,8 +95,8 @@ async function createInChildProcess(
     );
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
-    const lastLine = (stderr ?? message).trim().split('\n').at(-1) ?? '';
-    throw new EmbeddedDatabaseInitError(dataDir, lastLine);
+    const reason = stderr?.trim() || message;
+    throw new EmbeddedDatabaseInitError(dataDir, reason.replace(/\s+/g, ' '));
   }
 }
 
