@@ -22,7 +22,12 @@ export default defineConfig(
       parserOptions: {
         projectService: {
           // Root config files sit outside tsconfig.json's "include".
-          allowDefaultProject: ['*.ts', '*.mjs', 'scripts/*.mjs'],
+          allowDefaultProject: [
+            '*.ts',
+            '*.mjs',
+            'scripts/*.mjs',
+            'bench/memory/*.mjs',
+          ],
           defaultProject: 'tsconfig.json',
         },
         tsconfigRootDir: import.meta.dirname,

@@ -1,8 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type DatabaseConnection } from '@app/common';
+import {
+  EMBEDDED_POSTGRES_SETTINGS,
+  EmbeddedDatabaseInitError,
+  openDatabase,
+  openEmbeddedDatabase,
+  type DatabaseConnection,
+} from '@app/common';
 import { createTestDatabase, type TestDatabase } from '../support/index.js';
 
 const SERVICES = ['user-service', 'notification-service'] as const;
@@ -113,6 +120,55 @@ describe('one schema and one set of migrations on both drivers', () => {
         { email: 'ada@example.com' },
       ]);
       await second.close();
+    });
+
+    it('runs with its small settings, also in a folder created before them', async () => {
+      // A folder from a plain PGlite.create(): initdb's 128MB of shared_buffers.
+      const legacyDir = join(dataDir, 'legacy');
+      const legacy = await PGlite.create(legacyDir);
+      await legacy.exec(`create table kept (note text);
+        insert into kept values ('written before')`);
+      await legacy.close();
+
+      const created = await openDatabase({
+        service: 'notification-service',
+        dataDir: join(dataDir, 'fresh'),
+        migrationsFolder: migrationsFolder('notification-service'),
+      });
+      const reopened = await openDatabase({
+        service: 'notification-service',
+        dataDir: legacyDir,
+        migrationsFolder: migrationsFolder('notification-service'),
+      });
+      try {
+        for (const connection of [created, reopened]) {
+          const [{ shared_buffers }] = await query<{ shared_buffers: string }>(
+            connection,
+            sql`show shared_buffers`,
+          );
+          expect(shared_buffers).toBe(
+            EMBEDDED_POSTGRES_SETTINGS.shared_buffers,
+          );
+        }
+        expect(await query(reopened, sql`select note from kept`)).toEqual([
+          { note: 'written before' },
+        ]);
+        expect(await tablesIn(reopened, 'public')).toContain('notifications');
+      } finally {
+        await Promise.all([created.close(), reopened.close()]);
+      }
+    });
+
+    it('says which folder it could not create a database in', async () => {
+      const notAFolder = join(dataDir, 'a-file');
+      writeFileSync(notAFolder, 'not a database');
+
+      const opening = openEmbeddedDatabase(notAFolder);
+
+      await expect(opening).rejects.toThrow(EmbeddedDatabaseInitError);
+      await expect(opening).rejects.toThrow(
+        `Cannot create the embedded database in ${notAFolder}`,
+      );
     });
   });
 });

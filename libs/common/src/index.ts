@@ -13,6 +13,7 @@ export * from './database/database.connection.js';
 export * from './database/database.health.js';
 export * from './database/database.module.js';
 export * from './database/database.types.js';
+export * from './database/embedded-database.js';
 export * from './health/health.module.js';
 export * from './health/health.module-definition.js';
 export * from './health/queue.health.js';

@@ -1,13 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
 import type { Database } from './database.types.js';
+import { openEmbeddedDatabase } from './embedded-database.js';
 
 export interface DatabaseConnectionOptions {
   /** The owning service; names the embedded folder and the migrations table. */
@@ -29,7 +24,8 @@ export interface DatabaseConnection {
 /**
  * Opens the service's database and applies its migrations. Each service keeps
  * its own migrations table, so several services may share one PostgreSQL
- * database without their migration histories colliding.
+ * database without their migration histories colliding. Each driver is
+ * loaded only when used, so a service on PostgreSQL never loads PGlite.
  */
 export async function openDatabase(
   options: DatabaseConnectionOptions,
@@ -40,6 +36,12 @@ export async function openDatabase(
     migrationsTable: `${options.service.replace(/\W/g, '_')}_migrations`,
   };
   if (options.databaseUrl) {
+    const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] =
+      await Promise.all([
+        import('pg'),
+        import('drizzle-orm/node-postgres'),
+        import('drizzle-orm/node-postgres/migrator'),
+      ]);
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,
@@ -61,7 +63,12 @@ export async function openDatabase(
   }
   const dataDir = resolve(options.dataDir ?? `.data/${options.service}`);
   await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] =
+    await Promise.all([
+      import('drizzle-orm/pglite'),
+      import('drizzle-orm/pglite/migrator'),
+    ]);
+  const client = await openEmbeddedDatabase(dataDir);
   const db = drizzlePglite({ client });
   try {
     await migratePglite(db, migrationConfig);
