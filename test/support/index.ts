@@ -7,3 +7,5 @@ export * from './in-process-service.js';
 export * from './events.js';
 export * from './service-readiness.js';
 export * from './tls-certificates.js';
+export * from './redis-acl.js';
+export * from './sign-up.js';
