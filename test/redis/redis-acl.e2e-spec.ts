@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { redisOptionsFromUrl } from '@app/common';
 import {
   appendDeadLetters,
@@ -13,6 +16,7 @@ import {
 import { Redis } from 'ioredis';
 import {
   api,
+  EVENT_BUS_ACL_USERS,
   logInWhenReady,
   renderEventBusAcl,
   signUpVerified,
@@ -84,6 +88,35 @@ describe('the event-bus Redis ACL', () => {
       expect(file).not.toContain(password);
     }
     expect(file).toMatch(/^user booking-service on #[0-9a-f]{64} /m);
+  });
+
+  it('the renderer refuses a missing, short or placeholder password with one line', () => {
+    const output = join(tmpdir(), `redis-acl-refused-${randomUUID()}.acl`);
+    const render = (password?: string) =>
+      execFileSync(
+        'scripts/redis-acl.sh',
+        ['deploy/redis/event-bus.acl.template', output],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ...Object.fromEntries(
+              Object.values(EVENT_BUS_ACL_USERS).map((name) => [
+                name,
+                password,
+              ]),
+            ),
+          },
+          stdio: 'pipe',
+        },
+      );
+    expect(() => render()).toThrow(
+      /redis-acl: set [A-Z_]+_PASSWORD to a password of at least 16 characters/,
+    );
+    expect(() => render('short')).toThrow(/at least 16 characters/);
+    expect(() => render('change-me-event-bus-redis-admin')).toThrow(
+      /redis-acl: [A-Z_]+_PASSWORD is the .env.example placeholder/,
+    );
+    expect(existsSync(output)).toBe(false);
   });
 
   it("booking-service may append to its own streams, never to user-service's", async () => {
