@@ -8,6 +8,7 @@ import {
   type AppProcess,
   type RedisServer,
   logInWhenReady,
+  signUpVerified,
   waitUntilHealthy,
 } from '../support/index.js';
 
@@ -49,35 +50,10 @@ describe('booking saga across the four services', () => {
     return response.status === 200 ? response.body.items : [];
   };
 
-  /** Registers, verifies through the e-mailed token, and logs in. */
-  async function signUp(
+  const signUp = (
     role: 'customer' | 'worker',
     headers: Record<string, string>,
-  ) {
-    const email = `${role}-${randomUUID()}@example.com`;
-    const password = 'a-good-password';
-    const created = await users.post<{ id: string }>(
-      '/users',
-      { email, password, name: role === 'customer' ? 'Ada' : 'Bo', role },
-      { headers },
-    );
-    expect(created.status).toBe(201);
-    const mail = await waitFor(
-      async () =>
-        (await inbox(email)).find((m) => m.template === 'verify-email'),
-      { timeoutMs: 30_000, message: `verification e-mail of the ${role}` },
-    );
-    const token = /"token":\s*"([^"]+)"/.exec(mail.body)![1];
-    expect(
-      (await users.post('/users/verify', { token }, { headers })).status,
-    ).toBe(200);
-    const login = await users.post<{ accessToken: string }>('/auth/login', {
-      email,
-      password,
-    });
-    expect(login.status).toBe(200);
-    return { id: created.body.id, email, token: login.body.accessToken };
-  }
+  ) => signUpVerified({ users, notifications, adminToken }, role, headers);
 
   beforeAll(async () => {
     redis = await startRedisServer();

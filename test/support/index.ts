@@ -8,3 +8,5 @@ export * from './events.js';
 export * from './service-readiness.js';
 export * from './tls-certificates.js';
 export * from './signed-events.js';
+export * from './redis-acl.js';
+export * from './sign-up.js';

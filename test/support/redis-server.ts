@@ -156,7 +156,11 @@ export async function startRedisServer(
   return { url, port, dir, start, stop, kill };
 }
 
-/** True when a server on `port` answers PING; false on any error. */
+/**
+ * True when a server on `port` answers PING, or refuses it for want of
+ * credentials (`--aclfile`, `--requirepass`): either way it is up. False on
+ * any other error.
+ */
 async function ping(port: number, tlsCaFile?: string): Promise<boolean> {
   const client = new Redis({
     port,
@@ -167,13 +171,15 @@ async function ping(port: number, tlsCaFile?: string): Promise<boolean> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
     connectTimeout: 1_000,
+    // Its INFO would fail on a server that wants credentials; PING says it all.
+    enableReadyCheck: false,
   });
   client.on('error', () => undefined); // failures are the answer, not noise
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+  } catch (error) {
+    return error instanceof Error && /^NOAUTH/.test(error.message);
   } finally {
     // ioredis arms a 2 s timer when disconnecting an already closed client,
     // which would keep Jest alive after the tests.

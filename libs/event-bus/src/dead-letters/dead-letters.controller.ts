@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Delete,
+  ForbiddenException,
   Get,
   HttpCode,
   HttpStatus,
@@ -31,6 +32,7 @@ import {
 } from 'class-validator';
 import {
   DeadLetterNotFoundError,
+  DeadLetterReplayRefusedError,
   DeadLetters,
   MAX_REPLAY_PAGE,
 } from './dead-letters.js';
@@ -138,6 +140,9 @@ export class DeadLettersController {
     } catch (error) {
       if (error instanceof DeadLetterNotFoundError) {
         throw new NotFoundException(error.message);
+      }
+      if (error instanceof DeadLetterReplayRefusedError) {
+        throw new ForbiddenException(error.message);
       }
       throw new ServiceUnavailableException(
         `The dead letters cannot be reached now: ${(error as Error).message}`,

@@ -42,6 +42,33 @@ export class DeadLetterNotFoundError extends Error {
   }
 }
 
+/**
+ * Thrown when Redis refuses a replay: under the event-bus ACL (deploy/redis)
+ * only the service publishing a type may append to its stream, so a letter
+ * is replayed through that service's dead-letter routes.
+ */
+export class DeadLetterReplayRefusedError extends Error {
+  constructor(
+    readonly deadLetterId: string,
+    readonly stream: string,
+    cause: Error,
+  ) {
+    super(
+      `Redis refused to put dead letter ${deadLetterId} back on ${stream} (${cause.message}): replay it through the service that publishes its type`,
+      { cause },
+    );
+    this.name = DeadLetterReplayRefusedError.name;
+  }
+}
+
+/** True when Redis refused a command, or a transaction holding one, by its ACL. */
+const isAclRefusal = (error: unknown): error is Error =>
+  error instanceof Error &&
+  (/NOPERM/.test(error.message) ||
+    ((error as { previousErrors?: Error[] }).previousErrors ?? []).some(
+      (previous) => /NOPERM/.test(previous.message),
+    ));
+
 /** Default and largest number of letters one replay-all request replays. */
 export const DEFAULT_REPLAY_PAGE = 100;
 export const MAX_REPLAY_PAGE = 1_000;
@@ -306,7 +333,12 @@ export class DeadLetters {
       )
       .xdel(this.key, id)
       .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), indexMember(id))
-      .exec()) as [[null, string], ...unknown[]];
+      .exec()
+      .catch((error: unknown) => {
+        throw isAclRefusal(error)
+          ? new DeadLetterReplayRefusedError(id, letter.stream, error)
+          : error;
+      })) as [[null, string], ...unknown[]];
     this.logger.log(
       `Replayed dead letter ${id} (${letter.handler}) to ${letter.group} as ${replayedId}`,
     );
