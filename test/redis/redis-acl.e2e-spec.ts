@@ -22,6 +22,7 @@ import {
   signUpVerified,
   startApp,
   startRedisServer,
+  trustOf,
   waitFor,
   waitUntilHealthy,
   type AppName,
@@ -211,11 +212,14 @@ describe('the event-bus Redis ACL', () => {
     const [letterId] = added;
 
     await expect(
-      new DeadLetters(options, booking).replay(letterId),
+      new DeadLetters(options, booking, trustOf('booking-service')).replay(
+        letterId,
+      ),
     ).rejects.toThrow(DeadLetterReplayRefusedError);
     const replayedId = await new DeadLetters(
       { service: 'user-service' },
       connectAs('user-service'),
+      trustOf('user-service'),
     ).replay(letterId);
     const [[, fields]] = await booking.xrange(
       stream('user.deleted'),
