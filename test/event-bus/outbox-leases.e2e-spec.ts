@@ -124,8 +124,7 @@ describe('outbox leases (two instances, real processes)', () => {
   it('leaves the rows of an instance that stands still for 10 s to it', async () => {
     // Stop it right after a renewal, so its lease has its full length left.
     const renewedUntil = async () =>
-      (await leases()).find((lease) => lease.relay === firstRelay)!
-        .lease_until;
+      (await leases()).find((lease) => lease.relay === firstRelay)!.lease_until;
     const before = (await renewedUntil()).getTime();
     await waitFor(async () => (await renewedUntil()).getTime() > before, {
       message: 'a renewal of the first instance’s lease',
