@@ -3,7 +3,16 @@ import { assertValidPayload } from './payload-validation.js';
 import type { EventEnvelope } from './event-envelope.js';
 
 export type ParsedEnvelope =
-  { ok: true; envelope: EventEnvelope } | { ok: false; reason: string };
+  | { ok: true; envelope: EventEnvelope }
+  | {
+      ok: false;
+      reason: string;
+      /**
+       * The same message may pass later (a key not distributed yet): a
+       * durable consumer retries it instead of dead-lettering it at once.
+       */
+      retryable?: boolean;
+    };
 
 /**
  * Checks who sent a well-formed envelope (signature, source, age) and gives

@@ -188,6 +188,9 @@ export class EventTrust implements OnModuleInit {
       return {
         ok: false,
         reason: `untrusted event (${result.rejection}): ${result.reason}`,
+        // Services start together and keys rotate: a key met before its
+        // file was read is known a moment later.
+        retryable: result.rejection === 'unknown-key',
       };
     }
     return result;

@@ -478,12 +478,26 @@ export class ServerRedisStreams
       const raw = parseJson(readField(fields, ENVELOPE_FIELD));
       const parsed = parseEnvelope(type, raw, this.settings.trust?.verify);
       if (!parsed.ok) {
-        this.settings.stats?.count('rejected', type);
-        this.track(
-          this.deadLetter(stream, id, raw, parsed.reason, deliveries).finally(
-            () => this.release(stream, id),
-          ),
-        );
+        const decision = parsed.retryable
+          ? this.schedule.next(deliveries)
+          : ({ action: 'dead-letter' } as const);
+        if (decision.action === 'dead-letter') {
+          this.settings.stats?.count('rejected', type);
+          this.track(
+            this.deadLetter(stream, id, raw, parsed.reason, deliveries).finally(
+              () => this.release(stream, id),
+            ),
+          );
+        } else {
+          this.busLogger.warn(
+            `${type} entry ${id} refused for now (delivery ${deliveries}): ${parsed.reason}; retrying in ${decision.delayMs} ms`,
+          );
+          this.track(
+            this.postpone(stream, id, decision.delayMs).finally(() =>
+              this.release(stream, id),
+            ),
+          );
+        }
         continue;
       }
       this.settings.stats?.count('received', type);
