@@ -223,7 +223,7 @@ describe('no event lost between services', () => {
     expect(await verificationCounts([notifications], accepted)).toEqual(
       accepted.map(() => 1),
     );
-    expect(userService.logs()).toContain('buffering events until it returns');
+    expect(userService.logs()).toContain('events wait for it until it returns');
     await stop(notifications);
   });
 

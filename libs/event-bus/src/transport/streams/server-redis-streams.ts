@@ -868,6 +868,7 @@ export class ServerRedisStreams
   private async ensureGroups(): Promise<void> {
     const writer = this.writer!;
     const streams = this.streams;
+    if (streams.length === 0) return;
     const positions = await writer.hmget(this.positionsKey, ...streams);
     const batch = writer.multi();
     for (const type of this.patterns) {
