@@ -95,7 +95,9 @@ describe('bounded dead letters', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     app = await startService(redis, group, [AlwaysFailing], {
+      // Dead letters at the first failure: no fast or delayed retries.
       maxDeliveries: 1,
+      retryHorizonSeconds: 0,
       deadLetterMaxPerGroup: 10,
       deadLetterMaxAgeSeconds: 3_600,
     });
