@@ -320,8 +320,10 @@ export class DeadLetters {
 
   private async replayEntry(id: string, fields: string[]): Promise<string> {
     const letter = decodeDeadLetter(id, fields, false);
-    const [[, replayedId]] = (await this.client()
-      .multi()
+    // Appended first, removed only once Redis took it: a failure keeps the
+    // letter, and a crash in between at worst appends it twice, which the
+    // group's inbox drops (the event id is the same).
+    const replayedId = (await this.client()
       .xadd(
         letter.stream,
         '*',
@@ -331,14 +333,16 @@ export class DeadLetters {
         TARGET_GROUP_FIELD,
         letter.group,
       )
-      .xdel(this.key, id)
-      .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), indexMember(id))
-      .exec()
       .catch((error: unknown) => {
         throw isAclRefusal(error)
           ? new DeadLetterReplayRefusedError(id, letter.stream, error)
           : error;
-      })) as [[null, string], ...unknown[]];
+      })) as string;
+    await this.client()
+      .multi()
+      .xdel(this.key, id)
+      .zrem(deadLetterIndexKey(this.keyPrefix, letter.group), indexMember(id))
+      .exec();
     this.logger.log(
       `Replayed dead letter ${id} (${letter.handler}) to ${letter.group} as ${replayedId}`,
     );
