@@ -22,8 +22,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY --from=build /migrations/ ./apps/${APP}/
-# A named volume mounted on /data inherits this ownership.
-RUN mkdir -p /data && chown node:node /data
+# Named volumes mounted on /data and the bus's key folders inherit this
+# ownership, so the non-root user can create its keys on first start.
+RUN mkdir -p /data /keys/public /keys/private /keys/data && \
+    chown -R node:node /data /keys
 USER node
 # exec: node is PID 1 and gets SIGTERM for a graceful shutdown.
 CMD ["sh", "-c", "exec node dist/apps/$APP/apps/$APP/src/main.js"]
