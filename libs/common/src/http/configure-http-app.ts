@@ -2,6 +2,7 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
+import { refuseDeepJson } from './json-depth.js';
 
 /** Largest JSON or form body a route accepts; larger ones get 413. */
 export const HTTP_BODY_LIMIT = '100kb';
@@ -42,7 +43,10 @@ export function configureHttpApp(app: INestApplication): INestApplication {
     express.enableCors({ origin: origins, maxAge: 600 });
   }
   // Registered before Nest's defaults, which then step aside.
-  express.useBodyParser('json', { limit: HTTP_BODY_LIMIT });
+  // Nest's type leaves `verify` out (it sets one for rawBody, unused here);
+  // body-parser still gets it.
+  const jsonOptions = { limit: HTTP_BODY_LIMIT, verify: refuseDeepJson };
+  express.useBodyParser('json', jsonOptions);
   express.useBodyParser('urlencoded', {
     limit: HTTP_BODY_LIMIT,
     extended: true,
