@@ -1,4 +1,8 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import {
+  ValidationPipe,
+  type INestApplication,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -6,6 +10,13 @@ import { refuseDeepJson } from './json-depth.js';
 
 /** Largest JSON or form body a route accepts; larger ones get 413. */
 export const HTTP_BODY_LIMIT = '100kb';
+
+/** How every app validates bodies and queries (unknown fields refused, types converted). */
+export const VALIDATION_PIPE_OPTIONS: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+};
 
 /**
  * Express `trust proxy` from `TRUST_PROXY`: a hop count, `true`/`false`, or
@@ -51,13 +62,7 @@ export function configureHttpApp(app: INestApplication): INestApplication {
     limit: HTTP_BODY_LIMIT,
     extended: true,
   });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-    }),
-  );
+  app.useGlobalPipes(new ValidationPipe(VALIDATION_PIPE_OPTIONS));
   app.enableShutdownHooks();
   return app;
 }
