@@ -32,21 +32,28 @@ export class SensitiveCipher {
   /** The value inside; throws `SensitiveValueError` when it cannot be opened. */
   open(sealed: unknown, context: string): unknown {
     if (!isSealed(sealed)) throw new SensitiveValueError('not a sealed value');
-    const [keyId, iv, tag, ciphertext] = sealed
+    const [keyId, iv = '', tag = '', ciphertext = ''] = sealed
       .slice(SEALED_PREFIX.length)
       .split(':');
+    // Strict base64url: Node's decoder stops at a stray character, which
+    // would let a cut-short tag through.
+    if (![iv, tag, ciphertext].every((part) => BASE64URL.test(part))) {
+      throw new SensitiveValueError('malformed sealed value');
+    }
     const dataKey = this.keys.dataKey(keyId);
     if (!dataKey) throw new SensitiveValueError(`unknown data key ${keyId}`);
     try {
+      // The tag's length pinned: GCM would otherwise accept tags down to 4 bytes.
       const decipher = createDecipheriv(
         'aes-256-gcm',
         dataKey.key,
-        Buffer.from(iv ?? '', 'base64url'),
+        Buffer.from(iv, 'base64url'),
+        { authTagLength: GCM_TAG_BYTES },
       );
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tag ?? '', 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       const clear = Buffer.concat([
-        decipher.update(Buffer.from(ciphertext ?? '', 'base64url')),
+        decipher.update(Buffer.from(ciphertext, 'base64url')),
         decipher.final(),
       ]);
       return JSON.parse(clear.toString('utf8')) as unknown;
@@ -55,6 +62,9 @@ export class SensitiveCipher {
     }
   }
 }
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const GCM_TAG_BYTES = 16;
 
 export function isSealed(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(SEALED_PREFIX);
