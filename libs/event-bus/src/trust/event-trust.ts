@@ -17,6 +17,7 @@ import type {
   EnvelopeVerifier,
   ParsedEnvelope,
 } from '../envelope/envelope-parser.js';
+import { maxEventAgeSeconds } from '../event-bus-config.js';
 import { InjectEventBusOptions } from '../event-bus.constants.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { canonicalForm } from './canonical-form.js';
@@ -28,7 +29,6 @@ import {
 import { isSealed, SensitiveCipher } from './sensitive-cipher.js';
 import {
   DEFAULT_KEYS_DIR,
-  DEFAULT_MAX_EVENT_AGE_SECONDS,
   MAX_CLOCK_SKEW_MS,
   REPLAY_ATTRIBUTES,
   SIGNATURE_ATTRIBUTES,
@@ -97,9 +97,7 @@ export class EventTrust implements OnModuleInit {
       this.logger.log(`Created ${what} in ${dir}`),
     );
     this.cipher = new SensitiveCipher(this.keys);
-    this.maxAgeMs =
-      (options.trust?.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) *
-      1_000;
+    this.maxAgeMs = maxEventAgeSeconds(options) * 1_000;
   }
 
   /** Loads the keys and creates this service's signing key when it has none. */
