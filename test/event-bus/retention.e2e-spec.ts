@@ -13,9 +13,11 @@ import type { EventPayload } from '@app/contracts';
 import {
   connectEventBus,
   consumerGroupsKey,
+  consumerRolesKey,
   EventBus,
   EventBusModule,
   eventBusOptionsFromConfig,
+  releasedRolesKey,
   streamKey,
   type DeadLetter,
   type EventEnvelope,
@@ -49,6 +51,7 @@ const RETENTION_ENV = {
 const handled = {
   sleeper: new Map<string, number>(),
   watcher: new Map<string, number>(),
+  renamedBooking: new Map<string, number>(),
 };
 const record = (calls: Map<string, number>, id: string) =>
   calls.set(id, (calls.get(id) ?? 0) + 1);
@@ -66,6 +69,22 @@ class WatcherConsumer {
   @EventPattern('user.verified')
   onVerified(@Payload() event: EventEnvelope) {
     record(handled.watcher, event.id);
+  }
+}
+
+@Controller()
+class RenamedBookingConsumer {
+  @EventPattern('user.deleted')
+  onDeleted(@Payload() event: EventEnvelope) {
+    record(handled.renamedBooking, event.id);
+  }
+}
+
+@Controller()
+class RenamedNotificationConsumer {
+  @EventPattern('user.deleted')
+  onDeleted(@Payload() event: EventEnvelope) {
+    return event.id;
   }
 }
 
@@ -240,6 +259,9 @@ describe('stream retention that waits for every consumer group', () => {
       'retention-watcher',
       'retention-sleeper',
     );
+    // These services play no role; the one that consumes user.verified in
+    // the system (notification) is released, as an admin would.
+    await raw.sadd(releasedRolesKey(KEY_PREFIX), 'notification');
     const handledByBoth = (ids: string[]) =>
       ids.every((id) => handled.watcher.has(id) && handled.sleeper.has(id));
     const handledByWatcher = (ids: string[]) =>
@@ -310,6 +332,14 @@ describe('stream retention that waits for every consumer group', () => {
     fakeDateOnly();
     const app = await start('retention-admin', []);
     await raw.sadd(consumerGroupsKey(KEY_PREFIX, 'user.deleted'), 'ghost');
+    // The roles that consume user.deleted in the system are released here,
+    // so that only the ghost holds the stream.
+    await raw.sadd(
+      releasedRolesKey(KEY_PREFIX),
+      'booking',
+      'notification',
+      'scheduler',
+    );
     const published = await publishMany(app, 'user.deleted', 2);
     moveClock(61_000);
 
@@ -432,7 +462,16 @@ describe('the retention ceiling', () => {
           .expect(200)
       ).body.items as DeadLetter[];
 
-    for (const group of ['stopped', 'never-started']) {
+    // Also the default groups of the roles that consume user.deleted and
+    // never ran here.
+    const groups = [
+      'stopped',
+      'never-started',
+      'booking-service',
+      'notification-service',
+      'scheduler-service',
+    ];
+    for (const group of groups) {
       const letters = await waitFor(
         async () => {
           const items = await lettersOf(group);
@@ -457,14 +496,13 @@ describe('the retention ceiling', () => {
       await metricValue('eventbus_events_moved_by_ceiling_total', {
         type: 'user.deleted',
       }),
-    ).toBe(movedBefore + 6);
+    ).toBe(movedBefore + 3 * groups.length);
     const { body } = (await http().get('/api/events/health')) as {
       body: EventBusStatusReport;
     };
-    expect(body.durable!.movedByCeiling['user.deleted']).toEqual({
-      stopped: 3,
-      'never-started': 3,
-    });
+    expect(body.durable!.movedByCeiling['user.deleted']).toEqual(
+      Object.fromEntries(groups.map((group) => [group, 3])),
+    );
     // Nothing left for anyone: the stream goes, and the groups are past it.
     await waitFor(async () => (await raw.xlen(stream)) === 0, {
       timeoutMs: 30_000,
@@ -472,5 +510,145 @@ describe('the retention ceiling', () => {
     });
     const [stopped] = (await raw.xpending(stream, 'stopped')) as [number];
     expect(Number(stopped)).toBe(0);
+  });
+});
+
+describe('retention for the consuming roles EVENT_PERMISSIONS declares', () => {
+  let redis: RedisServer;
+  let raw: Redis;
+  const apps: INestApplication[] = [];
+  const stream = streamKey(KEY_PREFIX, 'user.deleted');
+
+  beforeAll(async () => {
+    redis = await startRedisServer({
+      extraArgs: ['--stream-node-max-entries', '1'],
+    });
+    raw = new Redis(redis.url);
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await raw?.quit();
+    await redis?.kill();
+  });
+
+  it('holds a stream for every consuming role that never started, until a service of the role runs under any name or an admin releases the role', async () => {
+    fakeDateOnly();
+    const start = async (
+      ...args: [string, Type[], Record<string, unknown>]
+    ) => {
+      const app = await startService(redis, ...args);
+      apps.push(app);
+      return app;
+    };
+    const publisher = await start('retention-user', [], {
+      EVENT_BUS_ROLE: 'user',
+    });
+    const published = await publishMany(publisher, 'user.deleted', 2);
+    // auth.login has no consumers: its stream goes with the retention, which
+    // shows a pass ran after the clock moved.
+    const login = await publisher.get(EventBus).publish(
+      'auth.login',
+      {
+        userId: randomUUID(),
+        email: 'ada@example.com',
+        role: 'customer',
+        timestamp: new Date().toISOString(),
+      },
+      { redisOnly: true },
+    );
+    const loginStream = streamKey(KEY_PREFIX, 'auth.login');
+    // Published before the bus's connection was up: sent once it is.
+    await waitFor(
+      async () =>
+        (await eventIdsOn(raw, loginStream)).includes(login.event.id) &&
+        (await raw.xlen(stream)) === published.length,
+      { timeoutMs: 30_000, message: 'the events on their streams' },
+    );
+    moveClock(61_000);
+    await waitFor(async () => (await raw.xlen(loginStream)) === 0, {
+      timeoutMs: 30_000,
+      message: 'a retention pass past the retention',
+    });
+    expect(await eventIdsOn(raw, stream)).toEqual(published);
+
+    const http = () => request(publisher.getHttpServer());
+    const lagOf = async () =>
+      ((await http().get('/api/events/health')).body as EventBusStatusReport)
+        .durable!.streams['user.deleted'];
+    const lag = await lagOf();
+    expect(Object.keys(lag).sort()).toEqual([
+      'booking-service',
+      'notification-service',
+      'scheduler-service',
+    ]);
+    for (const group of Object.values(lag)) {
+      expect(group).toMatchObject({ entries: 2, exists: false });
+      expect(group.seconds).toBeGreaterThanOrEqual(60);
+    }
+
+    // booking runs under another name: its group registers its role.
+    await start('bookings-eu', [RenamedBookingConsumer], {
+      EVENT_BUS_ROLE: 'booking',
+    });
+    await waitFor(
+      () => published.every((id) => handled.renamedBooking.get(id) === 1),
+      {
+        timeoutMs: 30_000,
+        message: 'the renamed booking service handled both',
+      },
+    );
+    expect(await raw.hget(consumerRolesKey(KEY_PREFIX), 'bookings-eu')).toBe(
+      'booking',
+    );
+    const afterBooking = await waitFor(
+      async () => {
+        const groups = await lagOf();
+        return groups['bookings-eu']?.entries === 0 && groups;
+      },
+      { timeoutMs: 30_000, message: 'the renamed group caught up' },
+    );
+    expect(afterBooking['booking-service']).toBeUndefined();
+    expect(Object.keys(afterBooking).sort()).toEqual([
+      'bookings-eu',
+      'notification-service',
+      'scheduler-service',
+    ]);
+    // Notification and scheduler still hold both entries.
+    expect(await eventIdsOn(raw, stream)).toEqual(published);
+
+    const admin = adminToken(publisher);
+    for (const group of ['notification-service', 'scheduler-service']) {
+      const { body } = await http()
+        .delete(`/api/events/consumer-groups/${group}`)
+        .set('authorization', `Bearer ${admin}`)
+        .expect(200);
+      expect(body.group).toBe(group);
+      expect(body.types).toContain('user.deleted');
+    }
+    expect((await raw.smembers(releasedRolesKey(KEY_PREFIX))).sort()).toEqual([
+      'notification',
+      'scheduler',
+    ]);
+    await waitFor(async () => (await raw.xlen(stream)) === 0, {
+      timeoutMs: 30_000,
+      message: 'the stream trimmed once the roles were released',
+    });
+
+    // A service of a released role that starts again is awaited again.
+    await start('notices-eu', [RenamedNotificationConsumer], {
+      EVENT_BUS_ROLE: 'notification',
+    });
+    await waitFor(
+      async () =>
+        (await raw.hget(consumerRolesKey(KEY_PREFIX), 'notices-eu')) ===
+        'notification',
+      { timeoutMs: 30_000, message: 'the notification service registered' },
+    );
+    expect(await raw.smembers(releasedRolesKey(KEY_PREFIX))).toEqual([
+      'scheduler',
+    ]);
   });
 });

@@ -58,14 +58,17 @@ export async function readGroupPositions(
   }
   for (const name of registered) {
     if (positions.some((position) => position.name === name)) continue;
-    positions.push({
-      name,
-      exists: false,
-      lastDeliveredId: '0-0',
-      pending: 0,
-      undelivered: null,
-      entriesRead: null,
-    });
+    positions.push(notStartedGroup(name));
   }
   return positions;
 }
+
+/** A group awaited on a stream it has not been created on yet. */
+export const notStartedGroup = (name: string): GroupPosition => ({
+  name,
+  exists: false,
+  lastDeliveredId: '0-0',
+  pending: 0,
+  undelivered: null,
+  entriesRead: null,
+});

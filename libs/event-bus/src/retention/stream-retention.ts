@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { isEventType, mayConsume } from '@app/contracts';
 import { DeadLetters } from '../dead-letters/dead-letters.js';
 import {
   appendDeadLetters,
@@ -30,17 +31,20 @@ import { EventBusStats } from '../stats/event-bus.stats.js';
 import { StreamLagGauges, type GroupLag } from '../stats/stream-lag.gauges.js';
 import {
   consumerGroupsKey,
+  consumerRolesKey,
   ENVELOPE_FIELD,
   groupPositionsKey,
+  releasedRolesKey,
   retriesKey,
   streamKey,
 } from '../transport/streams/redis-streams.constants.js';
+import { awaitedRoleGroups, roleOfGroup } from './declared-consumers.js';
 import {
   groupsPastCeiling,
   trimPoint,
   type GroupPosition,
 } from './group-positions.js';
-import { readGroupPositions } from './read-group-positions.js';
+import { notStartedGroup, readGroupPositions } from './read-group-positions.js';
 import {
   CEILING_BATCH,
   ceilingReason,
@@ -76,6 +80,11 @@ export interface RetentionPass {
 
 type Entry = [id: string, fields: string[]];
 
+interface ConsumerRoles {
+  registered: Record<string, string>;
+  released: ReadonlySet<string>;
+}
+
 /** Frees the lock only if this instance still holds it. */
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -86,8 +95,10 @@ return 0`;
  * a short Redis lock): a stream `eventbus:stream:<type>` is trimmed
  * (`XTRIM MINID`) below the ordinary retention only as far as every
  * consumer group of the type has handled it; the groups are those on the
- * stream and those registered for the type (`consumerGroupsKey`), so a
- * service that is down, or has never run, holds what it will need. Past the
+ * stream, those registered for the type (`consumerGroupsKey`) and, for each
+ * consuming role `EVENT_PERMISSIONS` declares that none of them plays, the
+ * role's default group: a service that is down, or has never run, holds
+ * what it will need. Past the
  * hard ceiling, what a group has not handled moves to its dead letters with
  * the reason, counted. Also measures each group's lag for health and
  * `/metrics`, and applies the dead letters' bounds.
@@ -161,17 +172,15 @@ export class StreamRetention
       lag: {},
     };
     try {
+      const roles = await this.consumerRoles();
       for (const type of await this.types()) {
         const stream = streamKey(this.keyPrefix, type);
-        const registered = await redis.smembers(
-          consumerGroupsKey(this.keyPrefix, type),
-        );
-        let groups = await readGroupPositions(redis, stream, registered);
+        let groups = await this.positions(type, roles);
         if (locked) {
           const moved = await this.applyCeiling(type, stream, groups, now);
           if (Object.keys(moved).length > 0) {
             pass.moved[type] = moved;
-            groups = await readGroupPositions(redis, stream, registered);
+            groups = await this.positions(type, roles);
           }
           const point = trimPoint(groups, this.retentionSeconds * 1_000, now);
           pass.removed[type] = await redis.xtrim(stream, 'MINID', point);
@@ -199,15 +208,15 @@ export class StreamRetention
 
   /** Per type and group, what is not handled yet, in entries and seconds. */
   async measure(now = Date.now()): Promise<StreamLag> {
-    const redis = this.client();
     const lag: StreamLag = {};
+    const roles = await this.consumerRoles();
     for (const type of await this.types()) {
-      const stream = streamKey(this.keyPrefix, type);
-      const registered = await redis.smembers(
-        consumerGroupsKey(this.keyPrefix, type),
+      const groups = await this.positions(type, roles);
+      lag[type] = await this.lagOf(
+        streamKey(this.keyPrefix, type),
+        groups,
+        now,
       );
-      const groups = await readGroupPositions(redis, stream, registered);
-      lag[type] = await this.lagOf(stream, groups, now);
     }
     this.gauges.setLag(lag);
     return lag;
@@ -232,19 +241,31 @@ export class StreamRetention
   /**
    * Removes a consumer group that is gone for good from every stream and
    * registry (`XGROUP DESTROY`, `SREM`): retention no longer waits for it.
-   * Returns the event types it was released from. A service still running
-   * with that group recreates it.
+   * A group of a consuming role (`EVENT_PERMISSIONS`), its default name
+   * included when its service never ran, also releases that role until a
+   * service of the role starts again. Returns the event types it was
+   * released from. A service still running with that group recreates it.
    */
   async removeGroup(
     group: string,
   ): Promise<{ group: string; types: string[] }> {
     const redis = this.client();
     const released = new Set<string>();
+    const roles = await this.consumerRoles();
+    const role = roleOfGroup(group, roles.registered);
     for (const type of await this.types()) {
       const destroyed = await redis
         .xgroup('DESTROY', streamKey(this.keyPrefix, type), group)
         .catch(() => 0);
       if (Number(destroyed) > 0) released.add(type);
+      if (
+        role &&
+        !roles.released.has(role) &&
+        isEventType(type) &&
+        mayConsume(role, type)
+      ) {
+        released.add(type);
+      }
     }
     const registryPrefix = consumerGroupsKey(this.keyPrefix, '');
     for (const key of await this.scan(
@@ -261,6 +282,8 @@ export class StreamRetention
       retriesKey(this.keyPrefix, group),
       groupPositionsKey(this.keyPrefix, group),
     );
+    await redis.hdel(consumerRolesKey(this.keyPrefix), group);
+    if (role) await redis.sadd(releasedRolesKey(this.keyPrefix), role);
     const types = [...released].sort();
     this.logger.warn(
       `Consumer group ${group} removed from ${types.join(', ')}: retention no longer waits for it`,
@@ -469,6 +492,43 @@ export class StreamRetention
       };
     }
     return lag;
+  }
+
+  /**
+   * Where each group retention waits for on `type` stands: those on its
+   * stream, those registered for it, and the default groups of the
+   * consuming roles that have neither.
+   */
+  private async positions(
+    type: string,
+    roles: ConsumerRoles,
+  ): Promise<GroupPosition[]> {
+    const redis = this.client();
+    const registered = await redis.smembers(
+      consumerGroupsKey(this.keyPrefix, type),
+    );
+    const positions = await readGroupPositions(
+      redis,
+      streamKey(this.keyPrefix, type),
+      registered,
+    );
+    const awaited = awaitedRoleGroups(
+      type,
+      positions.map((group) => group.name),
+      roles.registered,
+      roles.released,
+    );
+    return [...positions, ...awaited.map(notStartedGroup)];
+  }
+
+  /** The role each group registered, and the roles an operator released. */
+  private async consumerRoles(): Promise<ConsumerRoles> {
+    const redis = this.client();
+    const [registered, released] = await Promise.all([
+      redis.hgetall(consumerRolesKey(this.keyPrefix)),
+      redis.smembers(releasedRolesKey(this.keyPrefix)),
+    ]);
+    return { registered, released: new Set(released) };
   }
 
   /** The event types that have a stream. */

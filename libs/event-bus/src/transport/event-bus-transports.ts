@@ -96,6 +96,7 @@ export class EventBusTransports implements OnModuleInit, OnApplicationShutdown {
       keyPrefix: this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
       stats: this.stats,
       trust: this.trust.forConsumers(),
+      role: this.trust.role ?? undefined,
       inboxTtlSeconds: maxEventAgeSeconds(this.options),
       ...withoutUndefined(this.options.durable ?? {}),
     });

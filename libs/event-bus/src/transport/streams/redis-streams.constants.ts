@@ -50,3 +50,19 @@ export const groupPositionsKey = (keyPrefix: string, group: string): string =>
  */
 export const consumerGroupsKey = (keyPrefix: string, type: string): string =>
   `${keyPrefix}groups:${type}`;
+
+/**
+ * The role each consumer group plays (`EVENT_PERMISSIONS`), a hash of group
+ * -> role registered with `consumerGroupsKey`: retention knows which
+ * declared consuming roles have a group, whatever `SERVICE_NAME` calls it.
+ */
+export const consumerRolesKey = (keyPrefix: string): string =>
+  `${keyPrefix}retention:group-roles`;
+
+/**
+ * Consuming roles an operator released (their last group removed for good):
+ * retention stops holding streams for them until a service of the role
+ * starts again.
+ */
+export const releasedRolesKey = (keyPrefix: string): string =>
+  `${keyPrefix}retention:released-roles`;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { exponentialBackoff, type BackoffOptions } from '@app/common';
+import type { ServiceRole } from '@app/contracts';
 import { Redis, type RedisOptions } from 'ioredis';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { runWithCorrelation } from '../../correlation/correlation.context.js';
@@ -28,10 +29,12 @@ import {
 } from './handler-timeout.error.js';
 import {
   consumerGroupsKey,
+  consumerRolesKey,
   DURABLE_TRANSPORT,
   ENVELOPE_FIELD,
   groupPositionsKey,
   INBOX_IN_PROGRESS,
+  releasedRolesKey,
   retriesKey,
   streamKey,
   TARGET_GROUP_FIELD,
@@ -97,15 +100,20 @@ export interface RedisStreamsServerOptions {
   stats?: EventBusStats;
   /** Signature and permission checks (`EventTrust`); none when absent. */
   trust?: ConsumerTrust;
+  /**
+   * The role the group plays (`EVENT_PERMISSIONS`), registered for
+   * retention; none for a service without one.
+   */
+  role?: ServiceRole;
 }
 
 type Settings = Required<
   Omit<
     RedisStreamsServerOptions,
-    'stats' | 'trust' | 'handlerStallMs' | 'inboxTtlSeconds'
+    'stats' | 'trust' | 'role' | 'handlerStallMs' | 'inboxTtlSeconds'
   >
 > &
-  Pick<RedisStreamsServerOptions, 'stats' | 'trust'> & {
+  Pick<RedisStreamsServerOptions, 'stats' | 'trust' | 'role'> & {
     handlerStallMs: number;
     inboxTtlSeconds: number;
   };
@@ -187,7 +195,8 @@ const DEFAULT_INBOX_TTL_SECONDS = 86_400;
  * - Housekeeping: a consumer group lost from Redis is recreated where its
  *   oldest unacknowledged entry was (`groupPositionsKey`); consumers of gone
  *   instances holding nothing are removed; every group consuming a type is
- *   registered in `consumerGroupsKey` for retention.
+ *   registered in `consumerGroupsKey`, with its role in `consumerRolesKey`,
+ *   for retention.
  * - Fast path: reads of up to the free slots, the inbox claims of a read in
  *   one round trip, acknowledgements batched. No order between events is
  *   promised.
@@ -876,6 +885,12 @@ export class ServerRedisStreams
         consumerGroupsKey(this.settings.keyPrefix, type),
         this.settings.group,
       );
+    }
+    const { keyPrefix, group, role } = this.settings;
+    if (role) {
+      batch.hset(consumerRolesKey(keyPrefix), group, role);
+      // A role an operator released is awaited again once it runs.
+      batch.srem(releasedRolesKey(keyPrefix), role);
     }
     await batch.exec();
     for (const [i, stream] of streams.entries()) {
