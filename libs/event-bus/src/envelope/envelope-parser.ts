@@ -1,3 +1,4 @@
+import { isRFC3339 } from 'class-validator';
 import { EVENT_CATALOGUE, isEventType } from '@app/contracts';
 import { assertValidPayload } from './payload-validation.js';
 import type { EventEnvelope } from './event-envelope.js';
@@ -57,8 +58,11 @@ export function parseEnvelope(
       reason: `type "${String(candidate.type)}" does not match the channel`,
     };
   }
-  if (Number.isNaN(Date.parse(candidate.time as string))) {
-    return { ok: false, reason: 'time is not an ISO 8601 date' };
+  // CloudEvents' `time` is an RFC 3339 timestamp; Date.parse alone takes
+  // far more ("1", "Sat Jun 01 2030").
+  const time = candidate.time as string;
+  if (!isRFC3339(time) || Number.isNaN(Date.parse(time))) {
+    return { ok: false, reason: 'time is not an RFC 3339 timestamp' };
   }
   let envelope = candidate as unknown as EventEnvelope;
   // An unknown type is reported as such by the payload check below.
