@@ -97,7 +97,9 @@ export class EventBus {
       causationId: options.causationId ?? context?.causationId,
     });
     // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
-    const event = this.trust?.seal(envelope, options) ?? envelope;
+    const event = this.trust
+      ? await this.trust.sealBatched(envelope, options)
+      : envelope;
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 

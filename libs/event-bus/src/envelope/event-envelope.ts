@@ -24,10 +24,12 @@ export interface EventEnvelope<TData = unknown> {
   dataversion: number;
   /**
    * Trust extensions (README, Trust): the publisher's Ed25519 signature
-   * (base64url) over the canonical form, and the id of its key.
+   * (base64url) over the canonical form, or over the root of the batch it
+   * was signed in with the proof of its leaf, and the id of its key.
    */
   signature?: string;
   signaturekeyid?: string;
+  signatureproof?: string;
   /** The admin who published it through `POST /api/events/publish`. */
   publishedby?: string;
   /** A dead-letter replay: who put it back, when, and the original signature. */
@@ -35,6 +37,7 @@ export interface EventEnvelope<TData = unknown> {
   replayedat?: string;
   originsignature?: string;
   originkeyid?: string;
+  originproof?: string;
 }
 
 export interface CreateEnvelopeInput<TData> {

@@ -201,6 +201,80 @@ describe('EventTrust', () => {
     });
   });
 
+  describe('batch signatures', () => {
+    /** Envelopes sealed in one turn, as concurrent publishes are. */
+    const sealTogether = (trust: EventTrust, events: EventEnvelope[]) =>
+      Promise.all(events.map((event) => trust.sealBatched(event)));
+
+    it('signs the envelopes of one turn once, each with the proof of its leaf, and a consumer accepts each', async () => {
+      const events = Array.from({ length: 5 }, () => deleted());
+      const sealed = (await sealTogether(trustOf('user-service'), events)).map(
+        wire,
+      );
+      const signatures = new Set(sealed.map((event) => event.signature));
+      expect(signatures.size).toBe(1);
+      expect(new Set(sealed.map((e) => e.signatureproof)).size).toBe(5);
+      const consumer = trustOf('booking-service');
+      for (const event of sealed) {
+        expect(consumer.open(event)).toEqual({ ok: true, envelope: event });
+        expect(new CloudEvent({ ...event }, true).validate()).toBe(true);
+      }
+    });
+
+    it('signs an envelope alone in its turn by itself', async () => {
+      const [sealed] = await sealTogether(trustOf('user-service'), [deleted()]);
+      expect(sealed).not.toHaveProperty('signatureproof');
+      expect(trustOf('booking-service').open(wire(sealed)).ok).toBe(true);
+    });
+
+    it('refuses a changed envelope, a borrowed or altered proof, and a proof dropped, even once the root was verified', async () => {
+      const sealed = (
+        await sealTogether(
+          trustOf('user-service'),
+          Array.from({ length: 3 }, () => deleted()),
+        )
+      ).map(wire);
+      const consumer = trustOf('booking-service');
+      expect(consumer.open(sealed[0]).ok).toBe(true);
+      const proof = String(sealed[0].signatureproof);
+      const [scheme, count, index, path] = proof.split('.');
+      const forgeries = [
+        {
+          ...sealed[0],
+          data: { ...(sealed[0].data as object), userId: randomUUID() },
+        },
+        { ...sealed[0], signatureproof: sealed[1].signatureproof },
+        { ...sealed[0], signatureproof: [scheme, count, '1', path].join('.') },
+        { ...sealed[0], signatureproof: [scheme, '2', index, path].join('.') },
+        { ...sealed[0], signatureproof: `${proof}AAAA` },
+        { ...sealed[0], signatureproof: 'b2.1.0.' },
+        { ...sealed[0], signatureproof: 42 },
+        { ...sealed[0], signatureproof: undefined },
+      ];
+      for (const forged of forgeries) {
+        expect(consumer.open(wire(forged))).toMatchObject({
+          ok: false,
+          reason: expect.stringContaining('(bad-signature)'),
+        });
+      }
+    });
+
+    it('keeps the batch proof of a dead-letter replay with the publisher’s signature', async () => {
+      const [original] = (
+        await sealTogether(trustOf('user-service'), [deleted(), deleted()])
+      ).map(wire);
+      const replay = wire(
+        trustOf('notification-service').resealAsReplay(original) as object,
+      );
+      expect(replay).toMatchObject({
+        originsignature: original.signature,
+        originproof: original.signatureproof,
+      });
+      expect(replay).not.toHaveProperty('signatureproof');
+      expect(trustOf('booking-service').open(replay).ok).toBe(true);
+    });
+  });
+
   describe('sensitive fields', () => {
     it('encrypts them when sealing and decrypts them for handlers only', () => {
       const sealed = wire(trustOf('user-service').seal(registered()));

@@ -7,6 +7,11 @@ export const TRUST_ATTRIBUTES = {
   signature: 'signature',
   /** Id of the key that made `signature`. */
   keyId: 'signaturekeyid',
+  /**
+   * For an envelope signed with others in one batch: the proof that leads
+   * from its canonical form to the root `signature` covers.
+   */
+  proof: 'signatureproof',
   /** Id of the admin who published the event through the HTTP route. */
   publishedBy: 'publishedby',
   /** A dead-letter replay: the service that put the event back. */
@@ -16,12 +21,14 @@ export const TRUST_ATTRIBUTES = {
   /** A dead-letter replay: the publisher's original signature and key id. */
   originSignature: 'originsignature',
   originKeyId: 'originkeyid',
+  originProof: 'originproof',
 } as const;
 
 /** Attributes left out of the canonical form the outer signature covers. */
 export const SIGNATURE_ATTRIBUTES = [
   TRUST_ATTRIBUTES.signature,
   TRUST_ATTRIBUTES.keyId,
+  TRUST_ATTRIBUTES.proof,
 ] as const;
 
 /**
@@ -33,6 +40,7 @@ export const REPLAY_ATTRIBUTES = [
   TRUST_ATTRIBUTES.replayedAt,
   TRUST_ATTRIBUTES.originSignature,
   TRUST_ATTRIBUTES.originKeyId,
+  TRUST_ATTRIBUTES.originProof,
 ] as const;
 
 /** Why an event was refused; the `reason` label of the rejection metric. */
@@ -65,6 +73,9 @@ export const DEFAULT_MAX_EVENT_AGE_SECONDS = 8 * 24 * 3600;
 
 /** Clock skew tolerated on an event's time. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Batch roots whose signature a consumer has verified, remembered at most. */
+export const VERIFIED_ROOTS_REMEMBERED = 4_096;
 
 /** A consumer meeting an unknown key id reloads the folder at most this often. */
 export const KEY_RELOAD_INTERVAL_MS = 1_000;
