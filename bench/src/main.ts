@@ -17,7 +17,11 @@ import { writeReport } from './report.js';
 import { buildRows } from './rows.js';
 import { runGroup, type Group, type VariantResult } from './runner.js';
 import { jobGroup } from './suites/jobs.js';
-import { broadcastGroup, durableGroup } from './suites/messaging.js';
+import {
+  broadcastGroup,
+  durableGroup,
+  durableSignaturesGroup,
+} from './suites/messaging.js';
 import { outboxGroup } from './suites/outbox.js';
 import {
   runSystem,
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
   const groups: Group[] = [
     broadcastGroup(redisUrl, settings.messaging),
     durableGroup(redisUrl, settings.messaging),
+    durableSignaturesGroup(redisUrl, settings.messaging),
     outboxGroup(redisUrl, settings.outboxEvents, {
       dataDir: join(workDir, 'pglite'),
       databaseUrl: outboxDatabase.url,

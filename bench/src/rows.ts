@@ -61,6 +61,10 @@ const atMost = (wanted: number, text?: string): Target => ({
 
 const eps = (variant: string): Ref => ({ variant, metric: 'eventsPerSecond' });
 const p99 = (variant: string): Ref => ({ variant, metric: 'p99' });
+const cpu = (variant: string, side: 'publisher' | 'consumer'): Ref => ({
+  variant,
+  metric: `${side}CpuUsPerEvent`,
+});
 
 const SPECS: RowSpec[] = [
   {
@@ -261,6 +265,49 @@ const SPECS: RowSpec[] = [
       metric: 'consumerCpuUsPerEvent',
     },
     target: atMost(1, '<= 1.0x the raw streams loop plus the handler'),
+  },
+  // Issue 10: what signatures cost, each figure beside the same path with
+  // them off (a bench-only pass-through), measured alternated in one phase.
+  {
+    id: 'durable.signatures.vs-unsigned',
+    section: 'signatures',
+    label:
+      'durable end to end, signatures on vs off, 1,000 in flight (events/s)',
+    project: eps('durable.signatures.signed'),
+    baseline: eps('durable.signatures.unsigned'),
+    target: atLeast(0.75, 'ratio >= 0.75 (within 25% of signatures off)'),
+  },
+  {
+    id: 'durable.signatures.cpu.publisher',
+    section: 'signatures',
+    label:
+      'publisher CPU per event, signing vs not (durable run, 1,000 in flight, µs)',
+    project: cpu('durable.signatures.signed', 'publisher'),
+    baseline: cpu('durable.signatures.unsigned', 'publisher'),
+  },
+  {
+    id: 'durable.signatures.cpu.consumer',
+    section: 'signatures',
+    label:
+      'ServerRedisStreams consumer CPU per event, verifying vs not (1,000 in flight, µs)',
+    project: cpu('durable.signatures.signed', 'consumer'),
+    baseline: cpu('durable.signatures.unsigned', 'consumer'),
+  },
+  {
+    id: 'broadcast.signatures.vs-unsigned',
+    section: 'signatures',
+    label:
+      'EventBus.publish -> stock subscriber, signatures on vs off, 1,000 in flight (events/s)',
+    project: eps('broadcast.signatures.signed'),
+    baseline: eps('broadcast.signatures.unsigned'),
+  },
+  {
+    id: 'broadcast.signatures.cpu.publisher',
+    section: 'signatures',
+    label:
+      'publisher CPU per event, signing vs not (broadcast run, 1,000 in flight, µs)',
+    project: cpu('broadcast.signatures.signed', 'publisher'),
+    baseline: cpu('broadcast.signatures.unsigned', 'publisher'),
   },
   ...(['pglite', 'postgres'] as const).map((database): RowSpec => ({
     id: `outbox.${database}`,

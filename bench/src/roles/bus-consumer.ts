@@ -8,13 +8,19 @@ import {
 } from '@app/event-bus';
 import { Tally, tallyHandlers } from '../load.js';
 import { roleOptions, serve } from '../protocol.js';
+import { turnSignaturesOff, type BusRoleOptions } from '../signatures.js';
 
 /**
  * A service consuming `user.verified` durably, as notification-service
  * does: a plain `@EventPattern` handler on the bus's `ServerRedisStreams`
- * (attached by `connectEventBus`), one consumer group per service.
+ * (attached by `connectEventBus`), one consumer group per service; it
+ * verifies nothing with `signatures: false` (bench only, see signatures.ts).
  */
-const { redisUrl } = roleOptions<{ redisUrl: string }>();
+const {
+  redisUrl,
+  signatures = true,
+  keyPrefix,
+} = roleOptions<BusRoleOptions>();
 const tally = new Tally();
 
 @Controller()
@@ -27,7 +33,11 @@ class BusConsumer {
 
 @Module({
   imports: [
-    EventBusModule.forRoot({ service: 'notification-service', redisUrl }),
+    EventBusModule.forRoot({
+      service: 'notification-service',
+      redisUrl,
+      keyPrefix,
+    }),
   ],
   controllers: [BusConsumer],
 })
@@ -36,6 +46,7 @@ class ConsumerModule {}
 const app = await NestFactory.create(ConsumerModule, {
   logger: ['error', 'warn'],
 });
+if (!signatures) turnSignaturesOff(app);
 connectEventBus(app);
 await app.init();
 await app.startAllMicroservices();

@@ -9,18 +9,29 @@ import {
   type LoadMode,
 } from '../load.js';
 import { roleOptions, serve } from '../protocol.js';
+import { turnSignaturesOff, type BusRoleOptions } from '../signatures.js';
 
-/** `EventBus.publish` of `user.verified`, as user-service publishes it. */
-const { redisUrl } = roleOptions<{ redisUrl: string }>();
+/**
+ * `EventBus.publish` of `user.verified`, as user-service publishes it;
+ * unsigned with `signatures: false` (bench only, see signatures.ts).
+ */
+const {
+  redisUrl,
+  signatures = true,
+  keyPrefix,
+} = roleOptions<BusRoleOptions>();
 
 @Module({
-  imports: [EventBusModule.forRoot({ service: 'user-service', redisUrl })],
+  imports: [
+    EventBusModule.forRoot({ service: 'user-service', redisUrl, keyPrefix }),
+  ],
 })
 class PublisherModule {}
 
 const app = await NestFactory.createApplicationContext(PublisherModule, {
   logger: ['error', 'warn'],
 });
+if (!signatures) turnSignaturesOff(app);
 await app.init();
 const bus = app.get(EventBus);
 

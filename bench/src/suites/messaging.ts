@@ -2,6 +2,7 @@ import { DEFAULT_KEY_PREFIX, streamKey } from '@app/event-bus';
 import type { Redis } from 'ioredis';
 import type { LoadMode } from '../load.js';
 import type { Group, Phase, ProcessSpec, Variant } from '../runner.js';
+import { UNSIGNED_KEY_PREFIX, type BusRoleOptions } from '../signatures.js';
 
 export interface MessagingSizes {
   /** Events per saturated or awaited run. */
@@ -20,12 +21,28 @@ const saturate: LoadMode = { kind: 'saturate', inFlight: IN_FLIGHT };
 const awaited: LoadMode = { kind: 'awaited' };
 const steady: LoadMode = { kind: 'rate', perSecond: RATE_PER_SECOND };
 
-const BUS_STREAM = streamKey(DEFAULT_KEY_PREFIX, 'user.verified');
+/** The bus's keys: signed pairs use the default, unsigned ones their own. */
+const BUS_PREFIXES = [DEFAULT_KEY_PREFIX, UNSIGNED_KEY_PREFIX];
+const BUS_STREAMS = BUS_PREFIXES.map((prefix) =>
+  streamKey(prefix, 'user.verified'),
+);
 /** One stream per raw loop, so that each loop reads only its own entries. */
 const RAW_STREAM = { each: 'bench:raw-each', batched: 'bench:raw-batched' };
 const RAW_CHANNEL = 'bench.raw';
 /** The durable groups' stock pair uses its own pattern, so that it does not also receive the bus's broadcast copies. */
 const STOCK_PATTERN = 'bench.stock';
+
+/**
+ * The bus publisher and consumer with signatures on (as the services run)
+ * or off (bench only, signatures.ts), the latter on their own keys.
+ */
+const busOptions = (
+  redisUrl: string,
+  signatures: boolean,
+): BusRoleOptions & Record<string, unknown> =>
+  signatures
+    ? { redisUrl }
+    : { redisUrl, signatures: false, keyPrefix: UNSIGNED_KEY_PREFIX };
 
 /** Every subscriber has subscribed before the first run. */
 const subscribed =
@@ -56,13 +73,16 @@ const flush = async (redis: Redis) => void (await redis.flushall());
  * over, and the durable phases cannot flush (their consumer groups stay).
  */
 async function dropBookkeeping(redis: Redis): Promise<void> {
-  for (const pattern of ['history:*', 'inbox:*']) {
+  const patterns = BUS_PREFIXES.flatMap((prefix) =>
+    ['history:*', 'inbox:*'].map((pattern) => `${prefix}${pattern}`),
+  );
+  for (const pattern of patterns) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(
         cursor,
         'MATCH',
-        `${DEFAULT_KEY_PREFIX}${pattern}`,
+        pattern,
         'COUNT',
         5_000,
       );
@@ -74,14 +94,19 @@ async function dropBookkeeping(redis: Redis): Promise<void> {
 
 /** Durable runs leave acknowledged entries: trim them, keep the groups. */
 const trimStreams = async (redis: Redis) => {
-  await redis.xtrim(BUS_STREAM, 'MAXLEN', 0);
+  for (const stream of BUS_STREAMS) await redis.xtrim(stream, 'MAXLEN', 0);
   await redis.xtrim(RAW_STREAM.each, 'MAXLEN', 0);
   await redis.xtrim(RAW_STREAM.batched, 'MAXLEN', 0);
 };
 
 export function broadcastGroup(redisUrl: string, sizes: MessagingSizes): Group {
   const processes: Record<string, ProcessSpec> = {
-    bus: { role: 'bus-publisher', options: { redisUrl } },
+    bus: { role: 'bus-publisher', options: busOptions(redisUrl, true) },
+    // Starts with the last phase, the only one that uses it.
+    busUnsigned: {
+      role: 'bus-publisher',
+      options: busOptions(redisUrl, false),
+    },
     emit: {
       role: 'stock-publisher',
       options: { redisUrl, pattern: 'user.verified' },
@@ -162,6 +187,22 @@ export function broadcastGroup(redisUrl: string, sizes: MessagingSizes): Group {
       phase('saturation', variants('saturation', saturate, sizes.events)),
       phase('awaited', variants('awaited', awaited, sizes.events)),
       phase('steady', variants('steady', steady, sizes.latencyEvents, true)),
+      // What signing costs the publisher: the same publish with signatures
+      // off (bench only), alternated with it; last, so that its extra
+      // publisher never runs during the phases above.
+      {
+        id: 'broadcast.signatures',
+        variants: ([true, false] as const).map((signed): Variant => ({
+          id: `broadcast.signatures.${signed ? 'signed' : 'unsigned'}`,
+          label: `EventBus.publish -> stock Nest @EventPattern, signatures ${signed ? 'on' : 'off (bench-only pass-through)'}`,
+          publisher: signed ? 'bus' : 'busUnsigned',
+          consumers: ['stock'],
+          mode: saturate,
+          count: sizes.events,
+          payloadBytes: PAYLOAD_BYTES,
+        })),
+        ready: subscribed({ 'user.verified': 1 }),
+      },
     ],
     betweenRuns: flush,
   };
@@ -173,7 +214,7 @@ export function durableGroup(redisUrl: string, sizes: MessagingSizes): Group {
     options: { redisUrl, stream: RAW_STREAM[ack], group: `raw-${ack}`, ack },
   });
   const base: Record<string, ProcessSpec> = {
-    bus: { role: 'bus-publisher', options: { redisUrl } },
+    bus: { role: 'bus-publisher', options: busOptions(redisUrl, true) },
     xaddEach: {
       role: 'raw-publisher',
       options: { redisUrl, kind: 'xadd', target: RAW_STREAM.each },
@@ -197,7 +238,7 @@ export function durableGroup(redisUrl: string, sizes: MessagingSizes): Group {
     Object.fromEntries(
       Array.from({ length: n }, (_, i): [string, ProcessSpec] => [
         `consumer${i}`,
-        { role: 'bus-consumer', options: { redisUrl } },
+        { role: 'bus-consumer', options: busOptions(redisUrl, true) },
       ]),
     );
   const batchedConsumers = (n: number) =>
@@ -335,9 +376,53 @@ export function durableGroup(redisUrl: string, sizes: MessagingSizes): Group {
         ]),
       ),
     ],
-    betweenRuns: async (redis) => {
-      await trimStreams(redis);
-      await dropBookkeeping(redis);
-    },
+    betweenRuns: durableCleanUp,
   };
+}
+
+/**
+ * What signing and verifying cost end to end (issue 10): the durable path
+ * with signatures on, alternated with the same path with them off (bench
+ * only), each pair on its own keys. A group of its own: the durable group's
+ * extra consumer instances, still running at its end, would share the signed
+ * pair's consumer group, and these processes would otherwise run during the
+ * durable group's phases.
+ */
+export function durableSignaturesGroup(
+  redisUrl: string,
+  sizes: MessagingSizes,
+): Group {
+  const variant = (signed: boolean): Variant => ({
+    id: `durable.signatures.${signed ? 'signed' : 'unsigned'}`,
+    label: `EventBus.publish -> ServerRedisStreams @EventPattern, signatures ${signed ? 'on' : 'off (bench-only pass-through)'}`,
+    publisher: signed ? 'bus' : 'busUnsigned',
+    consumers: [signed ? 'consumer' : 'consumerUnsigned'],
+    mode: saturate,
+    count: sizes.events,
+    payloadBytes: PAYLOAD_BYTES,
+  });
+  return {
+    id: 'durable-signatures',
+    processes: {
+      bus: { role: 'bus-publisher', options: busOptions(redisUrl, true) },
+      consumer: { role: 'bus-consumer', options: busOptions(redisUrl, true) },
+      busUnsigned: {
+        role: 'bus-publisher',
+        options: busOptions(redisUrl, false),
+      },
+      consumerUnsigned: {
+        role: 'bus-consumer',
+        options: busOptions(redisUrl, false),
+      },
+    },
+    phases: [
+      { id: 'durable.signatures', variants: [true, false].map(variant) },
+    ],
+    betweenRuns: durableCleanUp,
+  };
+}
+
+async function durableCleanUp(redis: Redis): Promise<void> {
+  await trimStreams(redis);
+  await dropBookkeeping(redis);
 }
