@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * One signature over a batch of envelopes: a Merkle tree of their canonical
@@ -20,11 +20,15 @@ const SIGNED_CONTEXT = Buffer.from('eventbus batch signature v1\n', 'utf8');
 const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);
 
+// One-shot hashing: a Hash object per node cost several times the digest.
+const sha256 = (...parts: Buffer[]): Buffer =>
+  hash('sha256', Buffer.concat(parts), 'buffer');
+
 export const leafHash = (canonical: Buffer): Buffer =>
-  createHash('sha256').update(LEAF_PREFIX).update(canonical).digest();
+  sha256(LEAF_PREFIX, canonical);
 
 const nodeHash = (left: Buffer, right: Buffer): Buffer =>
-  createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  sha256(NODE_PREFIX, left, right);
 
 /** The bytes the batch's signature covers. */
 export const signedRoot = (root: Buffer): Buffer =>
