@@ -225,6 +225,11 @@ export class ServerRedisStreams
   private stalled = 0;
   private recreating?: Promise<void>;
   private lastReadError?: string;
+  /**
+   * Nest's route of each event type: `getHandlerByPattern` works it out
+   * with a `JSON.parse` that throws for every plain type, per message.
+   */
+  private readonly routes = new Map<string, string>();
 
   constructor(options: RedisStreamsServerOptions) {
     super();
@@ -656,7 +661,7 @@ export class ServerRedisStreams
     envelope: EventEnvelope,
     context: RedisStreamsContext,
   ): Promise<void> {
-    const handler = this.getHandlerByPattern(type);
+    const handler = this.handlerOf(type);
     if (!handler) throw new Error(`No handler for ${type}`);
     await runWithCorrelation(
       { correlationId: envelope.correlationid, causationId: envelope.id },
@@ -1016,6 +1021,16 @@ export class ServerRedisStreams
 
   private get positionsKey(): string {
     return groupPositionsKey(this.settings.keyPrefix, this.settings.group);
+  }
+
+  /** `getHandlerByPattern`, with the route of each type worked out once. */
+  private handlerOf(type: string) {
+    let route = this.routes.get(type);
+    if (route === undefined) {
+      route = this.getRouteFromPattern(type);
+      this.routes.set(type, route);
+    }
+    return this.messageHandlers.get(route) ?? null;
   }
 
   private typeOf(stream: string): string {
