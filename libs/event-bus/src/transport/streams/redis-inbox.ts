@@ -61,15 +61,33 @@ export class RedisInbox {
   /** Claims many events in one round trip; the answers in the same order. */
   async claimAll(eventIds: string[]): Promise<InboxClaim[]> {
     if (eventIds.length === 0) return [];
+    const [claims] = await this.claimAllWith(eventIds);
+    return claims;
+  }
+
+  /**
+   * `claimAll`, with one more command (`also`) queued after the claims in
+   * the same transaction, so the caller's lookup costs no write of its own;
+   * answers the claims and that command's reply.
+   */
+  async claimAllWith(
+    eventIds: string[],
+    also?: (batch: ChainableCommander) => void,
+  ): Promise<[claims: InboxClaim[], reply: unknown]> {
     const batch = this.redis.multi();
     for (const eventId of eventIds) this.queueClaim(batch, eventId);
+    also?.(batch);
     const replies = (await batch.exec()) ?? [];
-    return eventIds.map((_, i) => {
+    const claims = eventIds.map((_, i): InboxClaim => {
       const [error, previous] = replies[i] ?? [new Error('no reply')];
       if (error) throw error;
       if (previous === null) return 'claimed';
       return previous === INBOX_DONE ? 'done' : 'busy';
     });
+    if (!also) return [claims, undefined];
+    const [error, reply] = replies[eventIds.length] ?? [new Error('no reply')];
+    if (error) throw error;
+    return [claims, reply];
   }
 
   /** Marks the event handled and acknowledges its entry (batched). */

@@ -521,14 +521,17 @@ export class ServerRedisStreams
     let claims: InboxClaim[];
     let dueTimes: Array<string | null>;
     try {
-      // Sent together, answered together: one round trip.
-      [claims, dueTimes] = await Promise.all([
-        this.inbox!.claimAll(valid.map(({ envelope }) => envelope.id)),
-        this.writer!.zmscore(
-          this.retriesKey,
-          ...valid.map(({ arrival }) => member(arrival.stream, arrival.id)),
-        ),
-      ]);
+      // One transaction, one write: the claims and the due times.
+      let reply: unknown;
+      [claims, reply] = await this.inbox!.claimAllWith(
+        valid.map(({ envelope }) => envelope.id),
+        (batch) =>
+          batch.zmscore(
+            this.retriesKey,
+            ...valid.map(({ arrival }) => member(arrival.stream, arrival.id)),
+          ),
+      );
+      dueTimes = reply as Array<string | null>;
     } catch (error) {
       // Left pending: taken over once idle, by this instance or another.
       for (const { arrival } of valid) this.release(arrival.stream, arrival.id);
