@@ -27,8 +27,9 @@ interface Acknowledgement {
   stream: string;
   entryId: string;
   /** Set for a handled event, whose id the inbox records with the ack. */
-  eventId?: string;
-  settle: (error?: Error) => void;
+  eventId: string | undefined;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 /**
@@ -92,12 +93,12 @@ export class RedisInbox {
 
   /** Marks the event handled and acknowledges its entry (batched). */
   complete(eventId: string, stream: string, entryId: string): Promise<void> {
-    return this.enqueue({ stream, entryId, eventId });
+    return this.enqueue(stream, entryId, eventId);
   }
 
   /** Acknowledges an entry with nothing to record (batched). */
   acknowledge(stream: string, entryId: string): Promise<void> {
-    return this.enqueue({ stream, entryId });
+    return this.enqueue(stream, entryId, undefined);
   }
 
   /** The attempt failed: the event is free for its retry. */
@@ -121,12 +122,13 @@ export class RedisInbox {
     );
   }
 
-  private enqueue(ack: Omit<Acknowledgement, 'settle'>): Promise<void> {
+  private enqueue(
+    stream: string,
+    entryId: string,
+    eventId: string | undefined,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        ...ack,
-        settle: (error) => (error ? reject(error) : resolve()),
-      });
+      this.queue.push({ stream, entryId, eventId, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         // Whatever else finishes in this turn of the event loop joins in.
@@ -162,9 +164,12 @@ export class RedisInbox {
       const failed = replies.find(([error]) => error)?.[0];
       // A lost group (NOGROUP) fails its XACK only: the records are kept,
       // and the entries read again from the recreated group are dropped.
-      for (const ack of batch) ack.settle(failed ?? undefined);
+      for (const ack of batch) {
+        if (failed) ack.reject(failed);
+        else ack.resolve();
+      }
     } catch (error) {
-      for (const ack of batch) ack.settle(error as Error);
+      for (const ack of batch) ack.reject(error as Error);
     } finally {
       if (this.queue.length > 0) {
         setImmediate(() => void this.flush());
