@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { InboxScripts } from './consumer-scripts.js';
 import {
   INBOX_DONE,
   INBOX_IN_PROGRESS,
@@ -41,16 +42,16 @@ interface Acknowledgement {
  * between the commit and `complete`.
  *
  * Cheap on the hot path: the claims of a whole read go out in one round trip
- * (`SET NX GET` each), and the acknowledgements of everything that finished
- * meanwhile in another (one `MULTI` with the records and one `XACK` per
- * stream for many ids).
+ * and one command (`claimInbox`: `SET NX GET` each), and the
+ * acknowledgements of everything that finished meanwhile in another
+ * (`completeInbox`: the records, then one `XACK` per stream for many ids).
  */
 export class RedisInbox {
   private queue: Acknowledgement[] = [];
   private flushing = false;
 
   constructor(
-    private readonly redis: Pick<Redis, 'multi' | 'del'>,
+    private readonly redis: Pick<Redis, 'multi' | 'del'> & InboxScripts,
     private readonly options: RedisInboxOptions,
   ) {}
 
@@ -75,18 +76,25 @@ export class RedisInbox {
     eventIds: string[],
     also?: (batch: ChainableCommander) => void,
   ): Promise<[claims: InboxClaim[], reply: unknown]> {
-    const batch = this.redis.multi();
-    for (const eventId of eventIds) this.queueClaim(batch, eventId);
+    const batch = this.redis.multi() as ChainableCommander &
+      InboxScripts<ChainableCommander, ChainableCommander>;
+    const keys = eventIds.map((eventId) => this.key(eventId));
+    batch.claimInbox(
+      keys.length,
+      ...keys,
+      INBOX_IN_PROGRESS,
+      this.options.claimMs,
+      INBOX_DONE,
+    );
     also?.(batch);
     const replies = (await batch.exec()) ?? [];
-    const claims = eventIds.map((_, i): InboxClaim => {
-      const [error, previous] = replies[i] ?? [new Error('no reply')];
-      if (error) throw error;
-      if (previous === null) return 'claimed';
-      return previous === INBOX_DONE ? 'done' : 'busy';
-    });
+    const [claimError, answers] = replies[0] ?? [new Error('no reply')];
+    if (claimError) throw claimError;
+    const claims = (answers as number[]).map((answer): InboxClaim =>
+      answer === 0 ? 'claimed' : answer === 1 ? 'done' : 'busy',
+    );
     if (!also) return [claims, undefined];
-    const [error, reply] = replies[eventIds.length] ?? [new Error('no reply')];
+    const [error, reply] = replies[1] ?? [new Error('no reply')];
     if (error) throw error;
     return [claims, reply];
   }
@@ -111,17 +119,6 @@ export class RedisInbox {
     return inboxKey(this.options.keyPrefix, this.options.group, eventId);
   }
 
-  private queueClaim(batch: ChainableCommander, eventId: string): void {
-    batch.set(
-      this.key(eventId),
-      INBOX_IN_PROGRESS,
-      'PX',
-      this.options.claimMs,
-      'NX',
-      'GET',
-    );
-  }
-
   private enqueue(
     stream: string,
     entryId: string,
@@ -141,33 +138,30 @@ export class RedisInbox {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    const transaction = this.redis.multi();
+    const records: string[] = [];
     const idsByStream = new Map<string, string[]>();
     for (const { stream, entryId, eventId } of batch) {
-      if (eventId !== undefined) {
-        transaction.set(
-          this.key(eventId),
-          INBOX_DONE,
-          'EX',
-          this.options.doneTtlSeconds,
-        );
-      }
-      const ids = idsByStream.get(stream) ?? [];
-      ids.push(entryId);
-      idsByStream.set(stream, ids);
+      if (eventId !== undefined) records.push(this.key(eventId));
+      const ids = idsByStream.get(stream);
+      if (ids) ids.push(entryId);
+      else idsByStream.set(stream, [entryId]);
     }
-    for (const [stream, ids] of idsByStream) {
-      transaction.xack(stream, this.options.group, ...ids);
-    }
+    const acks: Array<string | number> = [];
+    for (const ids of idsByStream.values()) acks.push(ids.length, ...ids);
     try {
-      const replies = (await transaction.exec()) ?? [];
-      const failed = replies.find(([error]) => error)?.[0];
       // A lost group (NOGROUP) fails its XACK only: the records are kept,
       // and the entries read again from the recreated group are dropped.
-      for (const ack of batch) {
-        if (failed) ack.reject(failed);
-        else ack.resolve();
-      }
+      await this.redis.completeInbox(
+        records.length + idsByStream.size,
+        ...records,
+        ...idsByStream.keys(),
+        records.length,
+        INBOX_DONE,
+        this.options.doneTtlSeconds,
+        this.options.group,
+        ...acks,
+      );
+      for (const ack of batch) ack.resolve();
     } catch (error) {
       for (const ack of batch) ack.reject(error as Error);
     } finally {
