@@ -73,6 +73,52 @@ end
 return lost`,
   },
   /**
+   * The inbox claims of a whole read in one command rather than a SET per
+   * event: each key is claimed (SET NX GET, with the claim's TTL) unless it
+   * is held. Answers per key 0 (claimed), 1 (done already), 2 (busy).
+   * KEYS: inbox keys. ARGV: in-progress mark, claim ms, done mark.
+   */
+  claimInbox: {
+    lua: `
+local answers = {}
+for i, key in ipairs(KEYS) do
+  local previous = redis.call('SET', key, ARGV[1], 'PX', ARGV[2], 'NX', 'GET')
+  if not previous then answers[i] = 0
+  elseif previous == ARGV[3] then answers[i] = 1
+  else answers[i] = 2 end
+end
+return answers`,
+  },
+  /**
+   * Records handled events and acknowledges entries, in one command rather
+   * than a SET per event: the records first, then one XACK per stream. A
+   * failed XACK (NOGROUP: the group was lost) fails the command, the records
+   * and the other streams' acknowledgements kept.
+   * KEYS: the inbox keys of the handled events, then the streams.
+   * ARGV: how many inbox keys, done mark, TTL s, group, then per stream the
+   * number of its entry ids and the ids.
+   */
+  completeInbox: {
+    lua: `
+local records = tonumber(ARGV[1])
+for i = 1, records do
+  redis.call('SET', KEYS[i], ARGV[2], 'EX', ARGV[3])
+end
+local failed
+local at = 5
+for s = records + 1, #KEYS do
+  local count = tonumber(ARGV[at])
+  for from = at + 1, at + count, 1000 do
+    local to = math.min(from + 999, at + count)
+    local reply = redis.pcall('XACK', KEYS[s], ARGV[4], unpack(ARGV, from, to))
+    if type(reply) == 'table' and reply.err then failed = failed or reply end
+  end
+  at = at + count + 1
+end
+if failed then return failed end
+return records`,
+  },
+  /**
    * Removes the consumers of instances that are gone: idle longer than the
    * given time and holding nothing pending (a consumer with pending entries
    * is left for reclaiming). Answers their names.
@@ -97,8 +143,14 @@ return dropped`,
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** The inbox's scripts (`RedisInbox`), on a connection or in a MULTI. */
+export interface InboxScripts<R = Promise<number[]>, C = Promise<number>> {
+  claimInbox(keyCount: number, ...keysThenArgs: Array<string | number>): R;
+  completeInbox(keyCount: number, ...keysThenArgs: Array<string | number>): C;
+}
+
 /** A Redis connection with the consumer's scripts defined. */
-export interface ConsumerScripts {
+export interface ConsumerScripts extends InboxScripts {
   takeDueRetry(
     retries: string,
     stream: string,

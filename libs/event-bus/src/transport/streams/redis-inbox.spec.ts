@@ -1,13 +1,35 @@
 import type { Redis } from 'ioredis';
+import type { InboxScripts } from './consumer-scripts.js';
 import { RedisInbox } from './redis-inbox.js';
 
-/** Just enough of Redis's SET (NX GET) / DEL / MULTI / XACK for the inbox, with a clock. */
+/**
+ * Just enough of Redis for the inbox, with a clock: SET (NX GET), DEL,
+ * MULTI, XACK, and the inbox's scripts as their Lua does them.
+ */
 class FakeRedis {
   now = 0;
   readonly values = new Map<string, { value: string; expiresAt: number }>();
   readonly acked: string[] = [];
-  /** Round trips: one per MULTI. */
+  /** Round trips: one per MULTI or script call. */
   transactions = 0;
+
+  /** `completeInbox`: the records, then one XACK per stream. */
+  completeInbox(keyCount: number, ...keysThenArgs: Array<string | number>) {
+    this.transactions += 1;
+    const keys = keysThenArgs.slice(0, keyCount) as string[];
+    const [records, mark, ttl, group, ...acks] = keysThenArgs.slice(keyCount);
+    for (const key of keys.slice(0, Number(records))) {
+      this.set(key, String(mark), 'EX', Number(ttl));
+    }
+    let at = 0;
+    for (const stream of keys.slice(Number(records))) {
+      const count = Number(acks[at]);
+      const ids = acks.slice(at + 1, at + 1 + count).map(String);
+      this.xack(stream, String(group), ids);
+      at += count + 1;
+    }
+    return Promise.resolve(Number(records));
+  }
 
   del(key: string) {
     return Promise.resolve(this.values.delete(key) ? 1 : 0);
@@ -28,10 +50,30 @@ class FakeRedis {
         return chain;
       },
       xack: (stream: string, group: string, ...ids: string[]) => {
-        queued.push(() => {
-          for (const id of ids) this.acked.push(`${stream} ${group} ${id}`);
-          return ids.length;
-        });
+        queued.push(() => this.xack(stream, group, ids));
+        return chain;
+      },
+      /** `claimInbox`: SET NX GET each key; 0 claimed, 1 done, 2 busy. */
+      claimInbox: (
+        keyCount: number,
+        ...keysThenArgs: Array<string | number>
+      ) => {
+        const keys = keysThenArgs.slice(0, keyCount) as string[];
+        const [mark, ms, done] = keysThenArgs.slice(keyCount);
+        queued.push(() =>
+          keys.map((key) => {
+            const previous = this.set(
+              key,
+              String(mark),
+              'PX',
+              Number(ms),
+              'NX',
+              'GET',
+            );
+            if (previous === null) return 0;
+            return previous === done ? 1 : 2;
+          }),
+        );
         return chain;
       },
       exec: () => {
@@ -40,6 +82,11 @@ class FakeRedis {
       },
     };
     return chain;
+  }
+
+  private xack(stream: string, group: string, ids: string[]) {
+    for (const id of ids) this.acked.push(`${stream} ${group} ${id}`);
+    return ids.length;
   }
 
   private set(
@@ -77,8 +124,8 @@ describe('RedisInbox (the idempotency check of the durable transport)', () => {
       claimMs: 30_000,
       doneTtlSeconds: 86_400,
     };
-    inbox = new RedisInbox(redis as unknown as Redis, options);
-    other = new RedisInbox(redis as unknown as Redis, {
+    inbox = new RedisInbox(redis as unknown as Redis & InboxScripts, options);
+    other = new RedisInbox(redis as unknown as Redis & InboxScripts, {
       ...options,
       group: 'scheduler-service',
     });

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { InboxScripts } from './consumer-scripts.js';
 import {
   INBOX_DONE,
   INBOX_IN_PROGRESS,
@@ -27,8 +28,9 @@ interface Acknowledgement {
   stream: string;
   entryId: string;
   /** Set for a handled event, whose id the inbox records with the ack. */
-  eventId?: string;
-  settle: (error?: Error) => void;
+  eventId: string | undefined;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 /**
@@ -40,16 +42,16 @@ interface Acknowledgement {
  * between the commit and `complete`.
  *
  * Cheap on the hot path: the claims of a whole read go out in one round trip
- * (`SET NX GET` each), and the acknowledgements of everything that finished
- * meanwhile in another (one `MULTI` with the records and one `XACK` per
- * stream for many ids).
+ * and one command (`claimInbox`: `SET NX GET` each), and the
+ * acknowledgements of everything that finished meanwhile in another
+ * (`completeInbox`: the records, then one `XACK` per stream for many ids).
  */
 export class RedisInbox {
   private queue: Acknowledgement[] = [];
   private flushing = false;
 
   constructor(
-    private readonly redis: Pick<Redis, 'multi' | 'del'>,
+    private readonly redis: Pick<Redis, 'multi' | 'del'> & InboxScripts,
     private readonly options: RedisInboxOptions,
   ) {}
 
@@ -61,25 +63,50 @@ export class RedisInbox {
   /** Claims many events in one round trip; the answers in the same order. */
   async claimAll(eventIds: string[]): Promise<InboxClaim[]> {
     if (eventIds.length === 0) return [];
-    const batch = this.redis.multi();
-    for (const eventId of eventIds) this.queueClaim(batch, eventId);
+    const [claims] = await this.claimAllWith(eventIds);
+    return claims;
+  }
+
+  /**
+   * `claimAll`, with one more command (`also`) queued after the claims in
+   * the same transaction, so the caller's lookup costs no write of its own;
+   * answers the claims and that command's reply.
+   */
+  async claimAllWith(
+    eventIds: string[],
+    also?: (batch: ChainableCommander) => void,
+  ): Promise<[claims: InboxClaim[], reply: unknown]> {
+    const batch = this.redis.multi() as ChainableCommander &
+      InboxScripts<ChainableCommander, ChainableCommander>;
+    const keys = eventIds.map((eventId) => this.key(eventId));
+    batch.claimInbox(
+      keys.length,
+      ...keys,
+      INBOX_IN_PROGRESS,
+      this.options.claimMs,
+      INBOX_DONE,
+    );
+    also?.(batch);
     const replies = (await batch.exec()) ?? [];
-    return eventIds.map((_, i) => {
-      const [error, previous] = replies[i] ?? [new Error('no reply')];
-      if (error) throw error;
-      if (previous === null) return 'claimed';
-      return previous === INBOX_DONE ? 'done' : 'busy';
-    });
+    const [claimError, answers] = replies[0] ?? [new Error('no reply')];
+    if (claimError) throw claimError;
+    const claims = (answers as number[]).map((answer): InboxClaim =>
+      answer === 0 ? 'claimed' : answer === 1 ? 'done' : 'busy',
+    );
+    if (!also) return [claims, undefined];
+    const [error, reply] = replies[1] ?? [new Error('no reply')];
+    if (error) throw error;
+    return [claims, reply];
   }
 
   /** Marks the event handled and acknowledges its entry (batched). */
   complete(eventId: string, stream: string, entryId: string): Promise<void> {
-    return this.enqueue({ stream, entryId, eventId });
+    return this.enqueue(stream, entryId, eventId);
   }
 
   /** Acknowledges an entry with nothing to record (batched). */
   acknowledge(stream: string, entryId: string): Promise<void> {
-    return this.enqueue({ stream, entryId });
+    return this.enqueue(stream, entryId, undefined);
   }
 
   /** The attempt failed: the event is free for its retry. */
@@ -92,23 +119,13 @@ export class RedisInbox {
     return inboxKey(this.options.keyPrefix, this.options.group, eventId);
   }
 
-  private queueClaim(batch: ChainableCommander, eventId: string): void {
-    batch.set(
-      this.key(eventId),
-      INBOX_IN_PROGRESS,
-      'PX',
-      this.options.claimMs,
-      'NX',
-      'GET',
-    );
-  }
-
-  private enqueue(ack: Omit<Acknowledgement, 'settle'>): Promise<void> {
+  private enqueue(
+    stream: string,
+    entryId: string,
+    eventId: string | undefined,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
-        ...ack,
-        settle: (error) => (error ? reject(error) : resolve()),
-      });
+      this.queue.push({ stream, entryId, eventId, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         // Whatever else finishes in this turn of the event loop joins in.
@@ -121,32 +138,32 @@ export class RedisInbox {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    const transaction = this.redis.multi();
+    const records: string[] = [];
     const idsByStream = new Map<string, string[]>();
     for (const { stream, entryId, eventId } of batch) {
-      if (eventId !== undefined) {
-        transaction.set(
-          this.key(eventId),
-          INBOX_DONE,
-          'EX',
-          this.options.doneTtlSeconds,
-        );
-      }
-      const ids = idsByStream.get(stream) ?? [];
-      ids.push(entryId);
-      idsByStream.set(stream, ids);
+      if (eventId !== undefined) records.push(this.key(eventId));
+      const ids = idsByStream.get(stream);
+      if (ids) ids.push(entryId);
+      else idsByStream.set(stream, [entryId]);
     }
-    for (const [stream, ids] of idsByStream) {
-      transaction.xack(stream, this.options.group, ...ids);
-    }
+    const acks: Array<string | number> = [];
+    for (const ids of idsByStream.values()) acks.push(ids.length, ...ids);
     try {
-      const replies = (await transaction.exec()) ?? [];
-      const failed = replies.find(([error]) => error)?.[0];
       // A lost group (NOGROUP) fails its XACK only: the records are kept,
       // and the entries read again from the recreated group are dropped.
-      for (const ack of batch) ack.settle(failed ?? undefined);
+      await this.redis.completeInbox(
+        records.length + idsByStream.size,
+        ...records,
+        ...idsByStream.keys(),
+        records.length,
+        INBOX_DONE,
+        this.options.doneTtlSeconds,
+        this.options.group,
+        ...acks,
+      );
+      for (const ack of batch) ack.resolve();
     } catch (error) {
-      for (const ack of batch) ack.settle(error as Error);
+      for (const ack of batch) ack.reject(error as Error);
     } finally {
       if (this.queue.length > 0) {
         setImmediate(() => void this.flush());

@@ -9,6 +9,17 @@ type RedisStreamsContextArgs = [
 
 /** What a durable handler can learn about the delivery it is handling. */
 export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs> {
+  /**
+   * @param signalSource gives the signal when the args carry none, so the
+   *   server creates an `AbortController` only for handlers that ask.
+   */
+  constructor(
+    args: RedisStreamsContextArgs,
+    private readonly signalSource?: { readonly signal: AbortSignal },
+  ) {
+    super(args);
+  }
+
   /** The stream key the entry came from. */
   getStream(): string {
     return this.args[0];
@@ -31,6 +42,7 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
    * waits for (`fetch`, a query, a timer) so it stops early.
    */
   getSignal(): AbortSignal {
-    return this.args[3] ?? new AbortController().signal;
+    this.args[3] ??= this.signalSource?.signal ?? new AbortController().signal;
+    return this.args[3];
   }
 }

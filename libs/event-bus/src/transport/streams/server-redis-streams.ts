@@ -127,24 +127,63 @@ type PendingEntry = [
   deliveries: number,
 ];
 
-/** An entry this instance holds: read, and not yet acknowledged or set aside. */
-interface HeldEntry {
-  stream: string;
-  id: string;
+/**
+ * An entry read (new, a due retry or taken over); once accepted, one this
+ * instance holds until it is acknowledged or set aside.
+ */
+class HeldEntry {
+  /** `<stream>|<id>`, its key in `held` and its retries member. */
+  readonly key: string;
   /** Set once the inbox claim is this instance's, so the lease renews it. */
   eventId?: string;
-  abort?: AbortController;
+  /** Set once its handler ran past the timeout. */
+  timedOut?: {
+    error: HandlerTimeoutError;
+    stallTimer: NodeJS.Timeout;
+    stalled: boolean;
+  };
+  /** Whether its handler is running (for the batch's timeout). */
+  running = false;
+  /** Created when the handler asks for its signal (most never do). */
+  private controller?: AbortController;
+  private abortedWith?: { reason: unknown };
+
+  constructor(
+    readonly stream: string,
+    readonly id: string,
+    readonly fields: string[],
+    readonly deliveries: number,
+  ) {
+    this.key = member(stream, id);
+  }
+
+  /** The handler's signal, aborted already if the attempt was. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the handler's signal (the first reason stays). */
+  abort(reason: unknown): void {
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.controller?.abort(reason);
+  }
 }
 
-interface Arrival {
-  stream: string;
-  id: string;
-  fields: string[];
-  deliveries: number;
+/** The entries of one read whose handlers started together. */
+interface Batch {
+  entries: HeldEntry[];
+  /** Handlers still running: the timeout is cleared when none is. */
+  running: number;
+  /** Handlers not yet finished with their entry (acknowledged, retried). */
+  unsettled: number;
+  timer?: NodeJS.Timeout;
+  settled: () => void;
 }
-
-/** What a handler's attempt came to. */
-type Outcome = { ok: true } | { ok: false; error: unknown };
 
 /**
  * Handlers an instance runs at once. Measured draining 20,000 entries into
@@ -225,6 +264,11 @@ export class ServerRedisStreams
   private stalled = 0;
   private recreating?: Promise<void>;
   private lastReadError?: string;
+  /**
+   * Nest's route of each event type: `getHandlerByPattern` works it out
+   * with a `JSON.parse` that throws for every plain type, per message.
+   */
+  private readonly routes = new Map<string, string>();
 
   constructor(options: RedisStreamsServerOptions) {
     super();
@@ -348,7 +392,7 @@ export class ServerRedisStreams
     clearTimeout(graceTimer);
     clearInterval(this.leaseTimer);
     for (const entry of this.held.values()) {
-      entry.abort?.abort(new ConsumerShutdownError());
+      entry.abort(new ConsumerShutdownError());
     }
     await this.disconnectWriter();
   }
@@ -422,10 +466,10 @@ export class ServerRedisStreams
           ...streams.map(() => '>'),
         )) as ReadReply;
         this.lastReadError = undefined;
-        const arrivals: Arrival[] = [];
+        const arrivals: HeldEntry[] = [];
         for (const [stream, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
-            arrivals.push({ stream, id, fields, deliveries: 1 });
+            arrivals.push(new HeldEntry(stream, id, fields, 1));
           }
         }
         this.accept(arrivals);
@@ -445,43 +489,44 @@ export class ServerRedisStreams
   }
 
   private notifySlotFreed(): void {
+    if (this.slotWaiters.length === 0) return;
     const waiters = this.slotWaiters;
     this.slotWaiters = [];
     for (const wake of waiters) wake();
   }
 
-  private release(stream: string, id: string): void {
-    if (this.held.delete(member(stream, id))) this.notifySlotFreed();
+  /** Lets go of an entry this instance holds (not of a later one of the same id). */
+  private release(entry: HeldEntry): void {
+    if (this.held.get(entry.key) !== entry) return;
+    this.held.delete(entry.key);
+    this.notifySlotFreed();
   }
 
   /**
    * Takes entries into this instance's hands: those it holds already (read
    * again from a recreated group while still running) are left alone.
    */
-  private accept(arrivals: Arrival[]): void {
-    const fresh = arrivals.filter(({ stream, id }) => {
-      const key = member(stream, id);
-      if (this.held.has(key)) return false;
-      this.held.set(key, { stream, id });
+  private accept(arrivals: HeldEntry[]): void {
+    const fresh = arrivals.filter((entry) => {
+      if (this.held.has(entry.key)) return false;
+      this.held.set(entry.key, entry);
       return true;
     });
     if (fresh.length > 0) this.track(this.start(fresh));
   }
 
   /** Sorts a batch out and starts its handlers: one round trip for all claims. */
-  private async start(arrivals: Arrival[]): Promise<void> {
-    const valid: Array<{
-      arrival: Arrival;
-      envelope: EventEnvelope;
-      raw: unknown;
-    }> = [];
-    for (const arrival of arrivals) {
-      const { stream, id, fields, deliveries } = arrival;
+  private async start(arrivals: HeldEntry[]): Promise<void> {
+    const valid: HeldEntry[] = [];
+    const envelopes: EventEnvelope[] = [];
+    const raws: unknown[] = [];
+    for (const entry of arrivals) {
+      const { stream, id, fields, deliveries } = entry;
       const type = this.typeOf(stream);
       const onlyFor = readField(fields, TARGET_GROUP_FIELD);
       if (onlyFor !== undefined && onlyFor !== this.settings.group) {
         // A replay meant for another service's group.
-        this.track(this.acknowledge(stream, id));
+        this.track(this.acknowledge(entry));
         continue;
       }
       const raw = parseJson(readField(fields, ENVELOPE_FIELD));
@@ -494,7 +539,7 @@ export class ServerRedisStreams
           this.settings.stats?.count('rejected', type);
           this.track(
             this.deadLetter(stream, id, raw, parsed.reason, deliveries).finally(
-              () => this.release(stream, id),
+              () => this.release(entry),
             ),
           );
         } else {
@@ -503,35 +548,39 @@ export class ServerRedisStreams
           );
           this.track(
             this.postpone(stream, id, decision.delayMs).finally(() =>
-              this.release(stream, id),
+              this.release(entry),
             ),
           );
         }
         continue;
       }
       this.settings.stats?.count('received', type);
-      valid.push({ arrival, envelope: parsed.envelope, raw });
+      valid.push(entry);
+      envelopes.push(parsed.envelope);
+      raws.push(raw);
     }
     if (valid.length === 0) return;
     let claims: InboxClaim[];
     let dueTimes: Array<string | null>;
     try {
-      // Sent together, answered together: one round trip.
-      [claims, dueTimes] = await Promise.all([
-        this.inbox!.claimAll(valid.map(({ envelope }) => envelope.id)),
-        this.writer!.zmscore(
-          this.retriesKey,
-          ...valid.map(({ arrival }) => member(arrival.stream, arrival.id)),
-        ),
-      ]);
+      // One transaction, one write: the claims and the due times.
+      let reply: unknown;
+      [claims, reply] = await this.inbox!.claimAllWith(
+        envelopes.map((envelope) => envelope.id),
+        (batch) =>
+          batch.zmscore(this.retriesKey, ...valid.map((entry) => entry.key)),
+      );
+      dueTimes = reply as Array<string | null>;
     } catch (error) {
       // Left pending: taken over once idle, by this instance or another.
-      for (const { arrival } of valid) this.release(arrival.stream, arrival.id);
+      for (const entry of valid) this.release(entry);
       throw error;
     }
     const now = Date.now();
-    valid.forEach(({ arrival, envelope, raw }, i) => {
-      const { stream, id, deliveries } = arrival;
+    const toRun: number[] = [];
+    valid.forEach((entry, i) => {
+      const { stream, id, deliveries } = entry;
+      const envelope = envelopes[i];
       const dueAt = dueTimes[i] === null ? undefined : Number(dueTimes[i]);
       if (dueAt !== undefined && dueAt > now) {
         // Read again from a recreated group while its retry waits: the
@@ -539,7 +588,7 @@ export class ServerRedisStreams
         if (claims[i] === 'claimed') {
           this.track(this.inbox!.release(envelope.id));
         }
-        this.release(stream, id);
+        this.release(entry);
         return;
       }
       if (dueAt !== undefined) {
@@ -547,118 +596,159 @@ export class ServerRedisStreams
       }
       if (claims[i] === 'done') {
         this.settings.stats?.count('duplicate', envelope.type);
-        this.track(this.acknowledge(stream, id));
+        this.track(this.acknowledge(entry));
         return;
       }
       if (claims[i] === 'busy') {
         // Another entry with this event id is being handled right now.
         const wait = exponentialBackoff(deliveries, this.settings.retryBackoff);
         this.track(
-          this.postpone(stream, id, wait).finally(() =>
-            this.release(stream, id),
-          ),
+          this.postpone(stream, id, wait).finally(() => this.release(entry)),
         );
         return;
       }
-      this.track(this.handle(arrival, envelope, raw));
+      toRun.push(i);
     });
+    if (toRun.length > 0) this.run(toRun, valid, envelopes, raws);
+  }
+
+  /**
+   * Starts the handlers of a batch together, under one timeout timer and
+   * tracked as one task, rather than a timer, a race and a tracking chain
+   * per event.
+   */
+  private run(
+    indexes: number[],
+    entries: HeldEntry[],
+    envelopes: EventEnvelope[],
+    raws: unknown[],
+  ): void {
+    const batch: Batch = {
+      entries: indexes.map((i) => entries[i]),
+      running: indexes.length,
+      unsettled: indexes.length,
+      settled: () => undefined,
+    };
+    this.track(new Promise<void>((resolve) => (batch.settled = resolve)));
+    batch.timer = setTimeout(
+      () => this.timeOut(batch),
+      this.settings.handlerTimeoutMs,
+    ).unref();
+    for (const i of indexes) {
+      void this.handle(entries[i], envelopes[i], raws[i], batch);
+    }
   }
 
   private async untrackRetry(stream: string, id: string): Promise<void> {
     await this.writer!.zrem(this.retriesKey, member(stream, id));
   }
 
-  private async acknowledge(stream: string, id: string): Promise<void> {
+  private async acknowledge(entry: HeldEntry): Promise<void> {
     try {
-      await this.inbox!.acknowledge(stream, id);
+      await this.inbox!.acknowledge(entry.stream, entry.id);
     } finally {
-      this.release(stream, id);
-    }
-  }
-
-  private async handle(
-    { stream, id, deliveries }: Arrival,
-    envelope: EventEnvelope,
-    raw: unknown,
-  ): Promise<void> {
-    const entry = this.held.get(member(stream, id));
-    const abort = new AbortController();
-    if (entry) {
-      entry.eventId = envelope.id;
-      entry.abort = abort;
-    }
-    try {
-      const outcome = await this.attempt(
-        envelope,
-        new RedisStreamsContext([stream, id, deliveries, abort.signal]),
-        abort,
-      );
-      if (outcome.ok) {
-        await this.inbox!.complete(envelope.id, stream, id);
-        this.settings.stats?.delivered(envelope);
-        return;
-      }
-      await this.failed(stream, id, envelope, raw, outcome.error, deliveries);
-    } finally {
-      this.release(stream, id);
+      this.release(entry);
     }
   }
 
   /**
-   * Runs the handler with its timeout. A handler that times out is still
-   * awaited (JavaScript cannot stop it), with its lease renewed, so its
-   * retry never runs beside it.
+   * Runs the handler, then acknowledges the entry or has it retried. A
+   * handler that times out (`timeOut`) is still awaited (JavaScript cannot
+   * stop it), with its lease renewed, so its retry never runs beside it.
+   * Never rejects: a Redis error is handled as a tracked task's would be.
    */
-  private async attempt(
+  private async handle(
+    entry: HeldEntry,
     envelope: EventEnvelope,
-    context: RedisStreamsContext,
-    abort: AbortController,
-  ): Promise<Outcome> {
-    const running = this.invoke(envelope.type, envelope, context).then(
-      (): Outcome => ({ ok: true }),
-      (error: unknown): Outcome => ({ ok: false, error }),
-    );
-    const { handlerTimeoutMs, handlerStallMs } = this.settings;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      running,
-      new Promise<undefined>((done) => {
-        timer = setTimeout(() => done(undefined), handlerTimeoutMs).unref();
-      }),
-    ]);
-    clearTimeout(timer);
-    if (outcome) return outcome;
-    const timeout = new HandlerTimeoutError(envelope.type, handlerTimeoutMs);
-    abort.abort(timeout);
-    this.busLogger.warn(
-      `${envelope.type} ${envelope.id}: ${timeout.message}; its retry waits until it returns`,
-    );
-    let stalled = false;
-    const stallTimer = setTimeout(
-      () => {
-        stalled = true;
-        this.stalled += 1;
-        this.busLogger.error(
-          `${envelope.type} ${envelope.id}: the handler is still running ${handlerStallMs} ms after it started; this instance reports itself unhealthy until it returns`,
-        );
-      },
-      Math.max(0, handlerStallMs - handlerTimeoutMs),
-    );
-    stallTimer.unref();
-    await running;
-    clearTimeout(stallTimer);
-    if (stalled) this.stalled -= 1;
-    return { ok: false, error: timeout };
+    raw: unknown,
+    batch: Batch,
+  ): Promise<void> {
+    const { stream, id, deliveries } = entry;
+    entry.eventId = envelope.id;
+    entry.running = true;
+    try {
+      try {
+        let failed = false;
+        let error: unknown;
+        try {
+          await this.invoke(
+            envelope.type,
+            envelope,
+            new RedisStreamsContext([stream, id, deliveries], entry),
+          );
+        } catch (cause) {
+          failed = true;
+          error = cause;
+        }
+        this.returned(entry, batch);
+        if (entry.timedOut) {
+          failed = true;
+          error = entry.timedOut.error;
+        }
+        if (!failed) {
+          await this.inbox!.complete(envelope.id, stream, id);
+          this.settings.stats?.delivered(envelope);
+          return;
+        }
+        await this.failed(stream, id, envelope, raw, error, deliveries);
+      } finally {
+        this.release(entry);
+      }
+    } catch (error) {
+      if (this.running) await this.onRedisError(error as Error);
+    } finally {
+      if (--batch.unsettled === 0) batch.settled();
+    }
   }
 
-  private async invoke(
+  /** The batch's handlers still running past the timeout fail their attempt. */
+  private timeOut(batch: Batch): void {
+    const { handlerTimeoutMs, handlerStallMs } = this.settings;
+    for (const entry of batch.entries) {
+      if (!entry.running) continue;
+      const type = this.typeOf(entry.stream);
+      const error = new HandlerTimeoutError(type, handlerTimeoutMs);
+      const timedOut: NonNullable<HeldEntry['timedOut']> = {
+        error,
+        stalled: false,
+        stallTimer: setTimeout(
+          () => {
+            timedOut.stalled = true;
+            this.stalled += 1;
+            this.busLogger.error(
+              `${type} ${entry.eventId}: the handler is still running ${handlerStallMs} ms after it started; this instance reports itself unhealthy until it returns`,
+            );
+          },
+          Math.max(0, handlerStallMs - handlerTimeoutMs),
+        ).unref(),
+      };
+      entry.timedOut = timedOut;
+      entry.abort(error);
+      this.busLogger.warn(
+        `${type} ${entry.eventId}: ${error.message}; its retry waits until it returns`,
+      );
+    }
+  }
+
+  /** An entry's handler returned (or threw). */
+  private returned(entry: HeldEntry, batch: Batch): void {
+    entry.running = false;
+    if (--batch.running === 0) clearTimeout(batch.timer);
+    const { timedOut } = entry;
+    if (timedOut) {
+      clearTimeout(timedOut.stallTimer);
+      if (timedOut.stalled) this.stalled -= 1;
+    }
+  }
+
+  private invoke(
     type: string,
     envelope: EventEnvelope,
     context: RedisStreamsContext,
   ): Promise<void> {
-    const handler = this.getHandlerByPattern(type);
+    const handler = this.handlerOf(type);
     if (!handler) throw new Error(`No handler for ${type}`);
-    await runWithCorrelation(
+    return runWithCorrelation(
       { correlationId: envelope.correlationid, causationId: envelope.id },
       async () => {
         const result: unknown = await handler(envelope, context);
@@ -753,11 +843,11 @@ export class ServerRedisStreams
         ),
       ),
     );
-    const arrivals: Arrival[] = [];
+    const arrivals: HeldEntry[] = [];
     due.forEach(({ stream, id }, i) => {
       const result = taken[i];
       if (result) {
-        arrivals.push({ stream, id, fields: result[1], deliveries: result[0] });
+        arrivals.push(new HeldEntry(stream, id, result[1], result[0]));
       }
     });
     this.accept(arrivals);
@@ -830,16 +920,11 @@ export class ServerRedisStreams
       ...candidates.map(([id]) => id),
     );
     const deliveries = new Map(candidates.map(([id, , , n]) => [id, n + 1]));
-    const arrivals: Arrival[] = [];
+    const arrivals: HeldEntry[] = [];
     for (const [id, fields] of claimed) {
       if (!fields) continue;
       this.busLogger.log(`Reclaimed ${id} on ${stream}`);
-      arrivals.push({
-        stream,
-        id,
-        fields,
-        deliveries: deliveries.get(id) ?? 2,
-      });
+      arrivals.push(new HeldEntry(stream, id, fields, deliveries.get(id) ?? 2));
     }
     this.accept(arrivals);
   }
@@ -1016,6 +1101,16 @@ export class ServerRedisStreams
 
   private get positionsKey(): string {
     return groupPositionsKey(this.settings.keyPrefix, this.settings.group);
+  }
+
+  /** `getHandlerByPattern`, with the route of each type worked out once. */
+  private handlerOf(type: string) {
+    let route = this.routes.get(type);
+    if (route === undefined) {
+      route = this.getRouteFromPattern(type);
+      this.routes.set(type, route);
+    }
+    return this.messageHandlers.get(route) ?? null;
   }
 
   private typeOf(stream: string): string {
