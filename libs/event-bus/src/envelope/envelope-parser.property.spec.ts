@@ -40,7 +40,7 @@ function stillValid(name: Attribute, value: unknown, type: string): boolean {
     case 'correlationid':
       return typeof value === 'string' && value !== '';
     case 'time':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+      return typeof value === 'string' && RFC_3339.test(value);
     case 'dataversion':
       return isEventType(type) && value === EVENT_CATALOGUE[type].version;
     case 'data':
