@@ -79,8 +79,9 @@ const config: Config = {
         '<rootDir>/apps/*/test/**/*.e2e-spec.ts',
         '<rootDir>/test/**/*.e2e-spec.ts',
       ],
-      // End-to-end tests start Redis servers and built apps. Run them with
-      // --runInBand (npm run test:e2e): maxWorkers is not a per-project option.
+      // End-to-end tests start Redis servers and built apps, each file its
+      // own (private redis-servers, a database per file), so two files run
+      // at once (npm run test:e2e: maxWorkers is not a per-project option).
       slowTestThreshold: 30,
       // Every server a test starts is recorded; whatever is left when the
       // run ends (even with --forceExit, or Jest killed) is killed, and a
