@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { batchTree, leafHash, rootOfProof } from './batch-signature.js';
+import { batchTree, climbProof, leafHash } from './batch-signature.js';
+
+/** The root a proof leads to, when it is well formed. */
+const rootOfProof = (leaf: Buffer, proof: string): Buffer | undefined => {
+  const climb = climbProof(leaf, proof);
+  return climb && !climb.known ? climb.root : undefined;
+};
 
 const leaves = (count: number) =>
   Array.from({ length: count }, (_, i) => leafHash(Buffer.from(`event ${i}`)));
@@ -45,6 +51,25 @@ describe('batch signatures: the Merkle tree', () => {
     ]) {
       expect(rootOfProof(leaf, proof)).toBeUndefined();
     }
+  });
+
+  it('stops at the first node known to be in a verified tree', () => {
+    const batch = leaves(8);
+    const { root, proofs } = batchTree(batch);
+    const first = climbProof(batch[0], proofs[0]);
+    expect(first).toMatchObject({ known: false, root });
+    const known = new Set(
+      (first as { nodes: Buffer[] }).nodes.map((node) => node.toString('hex')),
+    );
+    const isKnown = (node: Buffer) => known.has(node.toString('hex'));
+    // Leaf 1 meets leaf 0's parent; leaf 7 meets only the root.
+    expect(climbProof(batch[1], proofs[1], isKnown)).toEqual({ known: true });
+    expect(climbProof(batch[7], proofs[7], isKnown)).toEqual({ known: true });
+    // Another leaf with a genuine proof never meets a known node.
+    const stranger = leafHash(Buffer.from('forged'));
+    expect(climbProof(stranger, proofs[1], isKnown)).toMatchObject({
+      known: false,
+    });
   });
 
   it('hashes a leaf apart from an inner node', () => {

@@ -78,40 +78,67 @@ export function batchTree(leaves: readonly Buffer[]): {
   };
 }
 
+/** Where a proof leads: to a node known to be authentic, or to its root. */
+export type Climb =
+  { known: true } | { known: false; root: Buffer; nodes: Buffer[] };
+
 /**
- * The root that `proof` leads to from `leaf`, or undefined when the proof
- * is malformed (another scheme, an index outside the batch, a path of the
- * wrong length).
+ * Climbs from `leaf` along `proof`: stops at the first node `isKnown` says
+ * is in a tree already verified, else gives the root and the nodes it
+ * computed (the leaf's ancestors, the root last). Undefined when the proof is malformed
+ * (another scheme, an index outside the batch, a path of the wrong length).
  */
-export function rootOfProof(leaf: Buffer, proof: string): Buffer | undefined {
+export function climbProof(
+  leaf: Buffer,
+  proof: string,
+  isKnown: (node: Buffer) => boolean = () => false,
+): Climb | undefined {
   const parts = proof.split('.');
   if (parts.length !== 4 || parts[0] !== PROOF_SCHEME) return undefined;
   const [, leavesText, indexText, path] = parts;
   if (
     !/^[1-9]\d{0,3}$/.test(leavesText) ||
-    !/^(0|[1-9]\d{0,3})$/.test(indexText)
+    !/^(0|[1-9]\d{0,3})$/.test(indexText) ||
+    !/^[A-Za-z0-9_-]*$/.test(path)
   ) {
     return undefined;
   }
   let count = Number(leavesText);
   let index = Number(indexText);
   if (count > MAX_ACCEPTED_LEAVES || index >= count) return undefined;
-  if (!/^[A-Za-z0-9_-]*$/.test(path)) return undefined;
   const siblings = Buffer.from(path, 'base64url');
-  if (siblings.length % HASH_BYTES !== 0) return undefined;
+  if (siblings.length !== HASH_BYTES * siblingsNeeded(count, index)) {
+    return undefined;
+  }
   let hash = leaf;
+  // Only computed nodes are looked up: a known leaf with a borrowed or
+  // altered proof is still refused.
+  const nodes: Buffer[] = [];
   let used = 0;
   while (count > 1) {
-    const hasSibling = index % 2 === 1 || index + 1 < count;
-    if (hasSibling) {
-      if (used + HASH_BYTES > siblings.length) return undefined;
+    if (index % 2 === 1 || index + 1 < count) {
       const sibling = siblings.subarray(used, used + HASH_BYTES);
       used += HASH_BYTES;
       hash =
         index % 2 === 1 ? nodeHash(sibling, hash) : nodeHash(hash, sibling);
+      nodes.push(hash);
+      if (isKnown(hash)) return { known: true };
     }
     index = Math.floor(index / 2);
     count = Math.ceil(count / 2);
   }
-  return used === siblings.length ? hash : undefined;
+  // A batch of one: its root is its leaf.
+  if (nodes.length === 0) nodes.push(hash);
+  return { known: false, root: hash, nodes };
+}
+
+/** How many siblings the proof of leaf `index` of `count` leaves holds. */
+function siblingsNeeded(count: number, index: number): number {
+  let needed = 0;
+  while (count > 1) {
+    if (index % 2 === 1 || index + 1 < count) needed += 1;
+    index = Math.floor(index / 2);
+    count = Math.ceil(count / 2);
+  }
+  return needed;
 }

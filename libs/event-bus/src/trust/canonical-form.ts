@@ -12,8 +12,12 @@ export function canonicalForm(
   envelope: object,
   omit: readonly string[],
 ): Buffer {
-  const copy: Record<string, unknown> = { ...envelope };
-  for (const name of omit) delete copy[name];
+  // Copied without the omitted attributes rather than deleted from a copy,
+  // which leaves V8 a slower dictionary-mode object.
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(envelope)) {
+    if (!omit.includes(name)) copy[name] = value;
+  }
   const text = canonicalize(copy);
   if (text === undefined) throw new TypeError('The envelope is not JSON');
   return Buffer.from(text, 'utf8');

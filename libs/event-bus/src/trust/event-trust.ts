@@ -33,14 +33,14 @@ import {
   REPLAY_ATTRIBUTES,
   SIGNATURE_ATTRIBUTES,
   TRUST_ATTRIBUTES as ATTR,
-  VERIFIED_ROOTS_REMEMBERED,
+  VERIFIED_BATCHES_REMEMBERED,
   type RejectionReason,
 } from './trust.constants.js';
 import {
   batchTree,
   leafHash,
   MAX_BATCH_LEAVES,
-  rootOfProof,
+  climbProof,
   signedRoot,
 } from './batch-signature.js';
 import {
@@ -104,8 +104,11 @@ export class EventTrust implements OnModuleInit {
   private signer?: SigningKey;
   /** Envelopes waiting to be signed together at the end of this turn. */
   private batch: PendingSignature[] = [];
-  /** Batch roots verified, by key id and signature. */
-  private readonly verifiedRoots = new Map<string, Buffer>();
+  /**
+   * The nodes (base64) known to be in each batch tree whose signature was
+   * verified, by key id and signature.
+   */
+  private readonly verifiedBatches = new Map<string, Set<string>>();
 
   constructor(@InjectEventBusOptions() options: EventBusModuleOptions) {
     this.service = options.service;
@@ -443,8 +446,10 @@ export class EventTrust implements OnModuleInit {
 
   /**
    * Whether `signature` of `key` covers the envelope without `omit`: by
-   * itself, or, with a `proof`, through the root of its batch (each root's
-   * signature verified once, then remembered).
+   * itself, or, with a `proof`, through the root of its batch. Each batch's
+   * signature is verified once; the nodes climbed to its root are then
+   * remembered as authentic, so the next envelope of the batch stops at
+   * the first of them it reaches.
    */
   private verifies(
     envelope: object,
@@ -460,17 +465,28 @@ export class EventTrust implements OnModuleInit {
         return verify(null, canonical, key.key, signatureBytes);
       }
       if (typeof proof !== 'string') return false;
-      const root = rootOfProof(leafHash(canonical), proof);
-      if (!root) return false;
-      const verifiedRoot = `${key.keyId}:${signature}`;
-      if (this.verifiedRoots.get(verifiedRoot)?.equals(root)) return true;
-      if (!verify(null, signedRoot(root), key.key, signatureBytes)) {
+      const batch = `${key.keyId}:${signature}`;
+      const known = this.verifiedBatches.get(batch);
+      const climb = climbProof(
+        leafHash(canonical),
+        proof,
+        known && ((node) => known.has(node.toString('base64'))),
+      );
+      if (!climb) return false;
+      if (climb.known) return true;
+      if (!verify(null, signedRoot(climb.root), key.key, signatureBytes)) {
         return false;
       }
-      if (this.verifiedRoots.size >= VERIFIED_ROOTS_REMEMBERED) {
-        this.verifiedRoots.delete(this.verifiedRoots.keys().next().value!);
+      const nodes = known ?? new Set<string>();
+      for (const node of climb.nodes) nodes.add(node.toString('base64'));
+      if (!known) {
+        if (this.verifiedBatches.size >= VERIFIED_BATCHES_REMEMBERED) {
+          this.verifiedBatches.delete(
+            this.verifiedBatches.keys().next().value!,
+          );
+        }
+        this.verifiedBatches.set(batch, nodes);
       }
-      this.verifiedRoots.set(verifiedRoot, root);
       return true;
     } catch {
       return false;

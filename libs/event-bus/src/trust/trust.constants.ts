@@ -74,8 +74,11 @@ export const DEFAULT_MAX_EVENT_AGE_SECONDS = 8 * 24 * 3600;
 /** Clock skew tolerated on an event's time. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** Batch roots whose signature a consumer has verified, remembered at most. */
-export const VERIFIED_ROOTS_REMEMBERED = 4_096;
+/**
+ * Batches whose signature a consumer has verified, remembered at most (with
+ * up to twice their envelopes' count of nodes each).
+ */
+export const VERIFIED_BATCHES_REMEMBERED = 1_024;
 
 /** A consumer meeting an unknown key id reloads the folder at most this often. */
 export const KEY_RELOAD_INTERVAL_MS = 1_000;
