@@ -12,6 +12,7 @@ import {
   type EventEnvelope,
 } from '@app/event-bus';
 import { startRedisServer } from '../../test/support/redis-server.js';
+import { turnSignaturesOff } from '../src/signatures.js';
 
 /**
  * The durable consumer alone: publishes `EVENTS` signed events of about 400
@@ -22,11 +23,15 @@ import { startRedisServer } from '../../test/support/redis-server.js';
  *   npx nest build bench -p bench/profile/tsconfig.json
  *   node dist/profile/bench/profile/consume-profile.js [/tmp/consume.cpuprofile]
  *   node dist/profile/bench/profile/top-self-time.js /tmp/consume.cpuprofile 30
+ *
+ * `SIGNATURES=off` runs both sides with signatures off, as the bench's
+ * signatures-off rows do.
  */
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const IN_FLIGHT = 1_000;
 const [profileFile] = process.argv.slice(2);
+const signatures = process.env.SIGNATURES !== 'off';
 
 const payload = (): EventPayload<'user.verified'> => {
   const userId = randomUUID();
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
       logger: ['error', 'warn'],
     });
     apps.push(publisher);
+    if (!signatures) turnSignaturesOff(publisher);
     await publisher.init();
     const bus = publisher.get(EventBus);
     const deadline = Date.now() + 10_000;
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
       logger: ['error', 'warn'],
     });
     apps.push(consumer);
+    if (!signatures) turnSignaturesOff(consumer);
     connectEventBus(consumer);
     await consumer.init();
 
