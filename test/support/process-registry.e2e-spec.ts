@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -17,6 +17,15 @@ const exited = (child: ChildProcess) =>
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+
+/** A record's text; empty when its process exited meanwhile. */
+function contentOf(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 /** A redis-server nobody stops: what a forgetful test leaves behind. */
 async function forgottenRedis(dir: string): Promise<ChildProcess> {
@@ -44,17 +53,23 @@ describe('process registry (test support)', () => {
   });
 
   it('records the servers of the suite while they run (this run has a folder)', async () => {
-    expect(process.env[PID_DIR_VARIABLE]).toEqual(expect.any(String));
-    const recorded = () => readdirSync(process.env[PID_DIR_VARIABLE]!).length;
-    const before = recorded();
+    const runDir = process.env[PID_DIR_VARIABLE];
+    expect(runDir).toEqual(expect.any(String));
+    // Other files run at the same time: look for this server's record only.
+    const recordsOf = (port: number) =>
+      readdirSync(runDir!).filter((file) =>
+        contentOf(join(runDir!, file)).includes(
+          `redis-server on port ${port} `,
+        ),
+      ).length;
     const redis = await startRedisServer();
     try {
-      expect(recorded()).toBe(before + 1);
+      expect(recordsOf(redis.port)).toBe(1);
     } finally {
       await redis.kill();
     }
     // Stopped servers are no longer recorded.
-    await waitFor(() => recorded() === before, {
+    await waitFor(() => recordsOf(redis.port) === 0, {
       message: 'the stopped server unrecorded',
     });
   });
