@@ -12,13 +12,24 @@ export function canonicalForm(
   envelope: object,
   omit: readonly string[],
 ): Buffer {
-  // Copied without the omitted attributes rather than deleted from a copy,
-  // which leaves V8 a slower dictionary-mode object.
+  const text = canonicalize(
+    omit.length === 0 ? envelope : withoutAttributes(envelope, omit),
+  );
+  if (text === undefined) throw new TypeError('The envelope is not JSON');
+  return Buffer.from(text, 'utf8');
+}
+
+/**
+ * A copy without the omitted attributes, built rather than deleted from a
+ * spread copy, which leaves V8 a slower dictionary-mode object.
+ */
+export function withoutAttributes(
+  envelope: object,
+  omit: readonly string[],
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(envelope)) {
     if (!omit.includes(name)) copy[name] = value;
   }
-  const text = canonicalize(copy);
-  if (text === undefined) throw new TypeError('The envelope is not JSON');
-  return Buffer.from(text, 'utf8');
+  return copy;
 }

@@ -20,7 +20,7 @@ import type {
 import { maxEventAgeSeconds } from '../event-bus-config.js';
 import { InjectEventBusOptions } from '../event-bus.constants.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
-import { canonicalForm } from './canonical-form.js';
+import { canonicalForm, withoutAttributes } from './canonical-form.js';
 import {
   TrustKeyStore,
   type SigningKey,
@@ -245,11 +245,11 @@ export class EventTrust implements OnModuleInit {
    */
   resealAsReplay(raw: unknown): unknown {
     if (!isObject(raw) || typeof raw[ATTR.signature] !== 'string') return raw;
-    const replay: Record<string, unknown> = { ...raw };
+    const replay = withoutAttributes(raw, [
+      ...SIGNATURE_ATTRIBUTES,
+      ...REPLAY_ATTRIBUTES,
+    ]);
     const alreadyReplayed = typeof raw[ATTR.originSignature] === 'string';
-    for (const name of [...SIGNATURE_ATTRIBUTES, ...REPLAY_ATTRIBUTES]) {
-      delete replay[name];
-    }
     replay[ATTR.originSignature] = alreadyReplayed
       ? raw[ATTR.originSignature]
       : raw[ATTR.signature];
@@ -498,13 +498,9 @@ export class EventTrust implements OnModuleInit {
 export const fieldContext = (type: string, field: string): string =>
   `event:${type}:${field}`;
 
-function withoutSignature(
+const withoutSignature = (
   envelope: Record<string, unknown>,
-): Record<string, unknown> {
-  const unsigned = { ...envelope };
-  for (const name of SIGNATURE_ATTRIBUTES) delete unsigned[name];
-  return unsigned;
-}
+): Record<string, unknown> => withoutAttributes(envelope, SIGNATURE_ATTRIBUTES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
