@@ -210,12 +210,15 @@ const adminToken = (app: INestApplication) =>
     email: 'admin@example.com',
   });
 
-describe('stream retention that waits for every consumer group', () => {
+/**
+ * For one describe block: a private Redis that keeps one entry per stream
+ * node, so trims remove exactly what they name, and the apps its tests
+ * start on it, all stopped after the block.
+ */
+function useRetentionRedis() {
   let redis: RedisServer;
   let raw: Redis;
   const apps: INestApplication[] = [];
-  const verifiedStream = streamKey(KEY_PREFIX, 'user.verified');
-  const deletedStream = streamKey(KEY_PREFIX, 'user.deleted');
 
   beforeAll(async () => {
     redis = await startRedisServer({
@@ -232,22 +235,30 @@ describe('stream retention that waits for every consumer group', () => {
     await redis?.kill();
   });
 
-  const start = async (
-    ...args: Parameters<typeof startService> extends [
-      RedisServer,
-      ...infer Rest,
-    ]
-      ? Rest
-      : never
-  ) => {
-    const app = await startService(redis, ...args);
-    apps.push(app);
-    return app;
+  return {
+    raw: () => raw,
+    start: async (
+      service: string,
+      controllers: Type[],
+      env: Record<string, unknown> = {},
+    ) => {
+      const app = await startService(redis, service, controllers, env);
+      apps.push(app);
+      return app;
+    },
+    stop: async (app: INestApplication) => {
+      apps.splice(apps.indexOf(app), 1);
+      await app.close();
+    },
   };
-  const stop = async (app: INestApplication) => {
-    apps.splice(apps.indexOf(app), 1);
-    await app.close();
-  };
+}
+
+describe('stream retention that waits for every consumer group', () => {
+  const { start, stop, raw: rawOf } = useRetentionRedis();
+  let raw: Redis;
+  beforeAll(() => (raw = rawOf()));
+  const verifiedStream = streamKey(KEY_PREFIX, 'user.verified');
+  const deletedStream = streamKey(KEY_PREFIX, 'user.deleted');
 
   it('a group stopped for longer than the retention handles every event once when it returns', async () => {
     fakeDateOnly();
@@ -401,29 +412,14 @@ describe('stream retention that waits for every consumer group', () => {
 });
 
 describe('the retention ceiling', () => {
-  let redis: RedisServer;
+  const { start, raw: rawOf } = useRetentionRedis();
   let raw: Redis;
-  let app: INestApplication;
+  beforeAll(() => (raw = rawOf()));
   const stream = streamKey(KEY_PREFIX, 'user.deleted');
-
-  beforeAll(async () => {
-    redis = await startRedisServer({
-      extraArgs: ['--stream-node-max-entries', '1'],
-    });
-    raw = new Redis(redis.url);
-  });
-
-  afterEach(() => jest.useRealTimers());
-
-  afterAll(async () => {
-    await app?.close();
-    await raw?.quit();
-    await redis?.kill();
-  });
 
   it("moves what a stopped group never handled into that group's dead letters, with the reason, and counts it", async () => {
     fakeDateOnly();
-    app = await startService(redis, 'ceiling-test', [], {
+    const app = await start('ceiling-test', [], {
       EVENT_STREAM_MAX_RETENTION_SECONDS: 120,
     });
     // A service that read one entry, crashed, and never came back; and
@@ -514,35 +510,13 @@ describe('the retention ceiling', () => {
 });
 
 describe('retention for the consuming roles EVENT_PERMISSIONS declares', () => {
-  let redis: RedisServer;
+  const { start, raw: rawOf } = useRetentionRedis();
   let raw: Redis;
-  const apps: INestApplication[] = [];
+  beforeAll(() => (raw = rawOf()));
   const stream = streamKey(KEY_PREFIX, 'user.deleted');
-
-  beforeAll(async () => {
-    redis = await startRedisServer({
-      extraArgs: ['--stream-node-max-entries', '1'],
-    });
-    raw = new Redis(redis.url);
-  });
-
-  afterEach(() => jest.useRealTimers());
-
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    await raw?.quit();
-    await redis?.kill();
-  });
 
   it('holds a stream for every consuming role that never started, until a service of the role runs under any name or an admin releases the role', async () => {
     fakeDateOnly();
-    const start = async (
-      ...args: [string, Type[], Record<string, unknown>]
-    ) => {
-      const app = await startService(redis, ...args);
-      apps.push(app);
-      return app;
-    };
     const publisher = await start('retention-user', [], {
       EVENT_BUS_ROLE: 'user',
     });
