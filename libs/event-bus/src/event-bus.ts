@@ -97,9 +97,9 @@ export class EventBus {
       causationId: options.causationId ?? context?.causationId,
     });
     // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
-    const event = this.trust
+    const { envelope: event, text } = this.trust
       ? await this.trust.sealBatched(envelope, options)
-      : envelope;
+      : { envelope, text: undefined };
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 
@@ -118,7 +118,7 @@ export class EventBus {
     }
     const [redis] = await Promise.all([
       toRedis && this.transports.publisher
-        ? this.sendToRedis(this.transports.publisher, event)
+        ? this.sendToRedis(this.transports.publisher, event, text)
         : Promise.resolve('skipped' as const),
       toLocal ? this.local.deliver(event) : Promise.resolve(),
     ]);
@@ -135,15 +135,16 @@ export class EventBus {
   private async sendToRedis(
     publisher: RedisEventPublisher,
     event: EventEnvelope,
+    text: string | undefined,
   ): Promise<PublishReceipt['redis']> {
-    if (!this.fallback.available) return publisher.publish(event);
+    if (!this.fallback.available) return publisher.publish(event, text);
     if (
       publisher.isConnected &&
       (!this.fallback.holdsEarlierEvents ||
         (await this.fallback.drained(() => publisher.isConnected)))
     ) {
       try {
-        await publisher.send(event);
+        await publisher.send(event, text);
         return 'published';
       } catch {
         // Redis did not take it: the outbox will.

@@ -18,8 +18,12 @@ export type ParsedEnvelope =
 /**
  * Checks who sent a well-formed envelope (signature, source, age) and gives
  * the envelope handlers see (sensitive fields decrypted): `EventTrust`.
+ * `text`, when given, is the JSON text the envelope was parsed from.
  */
-export type EnvelopeVerifier = (envelope: EventEnvelope) => ParsedEnvelope;
+export type EnvelopeVerifier = (
+  envelope: EventEnvelope,
+  text?: string,
+) => ParsedEnvelope;
 
 const REQUIRED_STRINGS = [
   'id',
@@ -34,11 +38,15 @@ const REQUIRED_STRINGS = [
  * type, trusted by `verify` when given (signature checked on the wire form,
  * then sensitive fields decrypted), whose `data` validates against the
  * catalogue. Never throws, so one bad message cannot stop a consumer.
+ * `text`: the JSON text `raw` was parsed from, when the caller has it (a
+ * stream entry's field); the signature check then takes the signed bytes
+ * from it rather than serialising the envelope again.
  */
 export function parseEnvelope(
   channel: string,
   raw: unknown,
   verify?: EnvelopeVerifier,
+  text?: string,
 ): ParsedEnvelope {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'not a JSON object' };
@@ -67,7 +75,7 @@ export function parseEnvelope(
   let envelope = candidate as unknown as EventEnvelope;
   // An unknown type is reported as such by the payload check below.
   if (verify && isEventType(envelope.type)) {
-    const verified = verify(envelope);
+    const verified = verify(envelope, text);
     if (!verified.ok) return verified;
     envelope = verified.envelope;
   }

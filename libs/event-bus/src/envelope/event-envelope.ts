@@ -24,8 +24,8 @@ export interface EventEnvelope<TData = unknown> {
   dataversion: number;
   /**
    * Trust extensions (README, Trust): the publisher's Ed25519 signature
-   * (base64url) over the canonical form, or over the root of the batch it
-   * was signed in with the proof of its leaf, and the id of its key.
+   * (base64url) over the root of the batch it was signed in, the id of its
+   * key, and the proof that leads from this envelope's JSON text to the root.
    */
   signature?: string;
   signaturekeyid?: string;

@@ -168,10 +168,15 @@ export class RedisEventPublisher {
     this.redis.disconnect();
   }
 
-  /** Sends the event now or throws `EventNotSentError`. */
-  async send(event: EventEnvelope): Promise<void> {
+  /**
+   * Sends the event now or throws `EventNotSentError`. `json`: the event's
+   * JSON text when the caller has it (the signer made it).
+   */
+  async send(
+    event: EventEnvelope,
+    json = JSON.stringify(event),
+  ): Promise<void> {
     if (!this.ready) throw new EventNotSentError('Redis is not connected');
-    const json = JSON.stringify(event);
     const { history } = this.options;
     const [all, byType, byCorrelation] = history.keysOf(event);
     try {
@@ -214,10 +219,13 @@ export class RedisEventPublisher {
    * buffer is full the publish fails (`EventNotSentError`): an event is never
    * dropped behind the caller's back.
    */
-  async publish(event: EventEnvelope): Promise<'published' | 'buffered'> {
+  async publish(
+    event: EventEnvelope,
+    json?: string,
+  ): Promise<'published' | 'buffered'> {
     if (this.settled && this.buffer.length === 0 && !this.flushing) {
       try {
-        await this.send(event);
+        await this.send(event, json);
         return 'published';
       } catch (error) {
         this.logger.warn(

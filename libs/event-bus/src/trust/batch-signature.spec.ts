@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
-import { batchTree, climbProof, leafHash } from './batch-signature.js';
+import {
+  batchTree,
+  climbProof,
+  leafHash,
+  readProof,
+  type BatchProof,
+} from './batch-signature.js';
+
+const read = (proof: string): BatchProof => {
+  const read = readProof(proof);
+  if (!read) throw new Error(`malformed proof ${proof}`);
+  return read;
+};
 
 /** The root a proof leads to, when it is well formed. */
 const rootOfProof = (leaf: Buffer, proof: string): Buffer | undefined => {
-  const climb = climbProof(leaf, proof);
+  const parsed = readProof(proof);
+  const climb = parsed && climbProof(leaf, parsed);
   return climb && !climb.known ? climb.root : undefined;
 };
 
@@ -21,6 +34,21 @@ describe('batch signatures: the Merkle tree', () => {
     }
   });
 
+  it('writes proofs of the current scheme, b2, and reads b1 ones too', () => {
+    const batch = leaves(3);
+    expect(batchTree(batch).proofs[0]).toMatch(/^b2\.3\.0\./);
+    const older = batchTree(batch, 'b1');
+    expect(older.proofs[0]).toMatch(/^b1\.3\.0\./);
+    expect(read(older.proofs[0]).scheme).toBe('b1');
+    expect(rootOfProof(batch[0], older.proofs[0])).toEqual(older.root);
+  });
+
+  it('hashes a leaf given as text as its UTF-8 bytes', () => {
+    expect(leafHash('é\u{1F600}')).toEqual(
+      leafHash(Buffer.from('é\u{1F600}', 'utf8')),
+    );
+  });
+
   it('leads another leaf, or a proof of another position, elsewhere', () => {
     const batch = leaves(7);
     const { root, proofs } = batchTree(batch);
@@ -32,42 +60,55 @@ describe('batch signatures: the Merkle tree', () => {
   });
 
   it('refuses malformed proofs', () => {
-    const [leaf] = leaves(1);
     const sibling = createHash('sha256').update('x').digest('base64url');
     for (const proof of [
       '',
       'b1',
       'b1.1.0',
-      'b2.1.0.',
+      'b3.1.0.',
       'b1.0.0.',
-      'b1.2.2.' + sibling,
+      'b2.2.2.' + sibling,
       'b1.01.0.',
-      'b1.99999.0.',
+      'b2.99999.0.',
       'b1.2.0.' + sibling + sibling,
-      'b1.2.0.',
+      'b2.2.0.',
       'b1.2.0.abc',
-      'b1.2.0.' + sibling + '!',
-      'b1.1.0.' + sibling,
+      'b2.2.0.' + sibling + '!',
+      'b2.1.0.' + sibling,
     ]) {
-      expect(rootOfProof(leaf, proof)).toBeUndefined();
+      expect(readProof(proof)).toBeUndefined();
     }
   });
 
-  it('stops at the first node known to be in a verified tree', () => {
+  it('stops at the first node it computes that a verified tree holds, climbed or used as a sibling', () => {
     const batch = leaves(8);
     const { root, proofs } = batchTree(batch);
-    const first = climbProof(batch[0], proofs[0]);
+    const first = climbProof(batch[0], read(proofs[0]));
     expect(first).toMatchObject({ known: false, root });
-    const known = new Set(
-      (first as { nodes: Buffer[] }).nodes.map((node) => node.toString('hex')),
-    );
+    // Leaf 0's climb learns 3 siblings and 3 nodes (the root last).
+    expect(first.learned).toHaveLength(6);
+    const known = new Set(first.learned.map((node) => node.toString('hex')));
     const isKnown = (node: Buffer) => known.has(node.toString('hex'));
-    // Leaf 1 meets leaf 0's parent; leaf 7 meets only the root.
-    expect(climbProof(batch[1], proofs[1], isKnown)).toEqual({ known: true });
-    expect(climbProof(batch[7], proofs[7], isKnown)).toEqual({ known: true });
-    // Another leaf with a genuine proof never meets a known node.
+    // Leaf 1 meets leaf 0's parent; leaf 2 the node of leaves 2 and 3,
+    // a sibling of leaf 0's path; leaf 7 that of leaves 4 to 7, one level up.
+    expect(climbProof(batch[1], read(proofs[1]), isKnown)).toMatchObject({
+      known: true,
+      learned: [expect.anything(), expect.anything()],
+    });
+    expect(climbProof(batch[2], read(proofs[2]), isKnown)).toMatchObject({
+      known: true,
+      learned: [expect.anything(), expect.anything()],
+    });
+    expect(climbProof(batch[7], read(proofs[7]), isKnown).learned).toHaveLength(
+      4,
+    );
+    // A leaf is never looked up: leaf 1 (a sibling of leaf 0) with another
+    // leaf's proof, and another leaf with a genuine proof, meet nothing.
+    expect(climbProof(batch[1], read(proofs[2]), isKnown)).toMatchObject({
+      known: false,
+    });
     const stranger = leafHash(Buffer.from('forged'));
-    expect(climbProof(stranger, proofs[1], isKnown)).toMatchObject({
+    expect(climbProof(stranger, read(proofs[1]), isKnown)).toMatchObject({
       known: false,
     });
   });

@@ -1,7 +1,8 @@
 import canonicalize from 'canonicalize';
 
 /**
- * The bytes a signature covers: the UTF-8 of the RFC 8785 (JSON
+ * The bytes signatures made before the JSON-text scheme covered (verified
+ * still, for events signed then): the UTF-8 of the RFC 8785 (JSON
  * Canonicalization Scheme) serialisation of the envelope as it travels
  * (sensitive fields already encrypted), without the attributes in `omit`.
  * RFC 8785 sorts keys by UTF-16 code units, writes numbers as ECMAScript

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import {
   createEventEnvelope,
   type EventEnvelope,
 } from '../envelope/event-envelope.js';
+import { batchTree, leafHash, signedRoot } from './batch-signature.js';
+import { canonicalForm } from './canonical-form.js';
 import { EventTrust } from './event-trust.js';
 import {
   EventConsumeForbiddenError,
@@ -204,7 +206,9 @@ describe('EventTrust', () => {
   describe('batch signatures', () => {
     /** Envelopes sealed in one turn, as concurrent publishes are. */
     const sealTogether = (trust: EventTrust, events: EventEnvelope[]) =>
-      Promise.all(events.map((event) => trust.sealBatched(event)));
+      Promise.all(
+        events.map(async (event) => (await trust.sealBatched(event)).envelope),
+      );
 
     it('signs the envelopes of one turn once, each with the proof of its leaf, and a consumer accepts each', async () => {
       const events = Array.from({ length: 5 }, () => deleted());
@@ -221,10 +225,102 @@ describe('EventTrust', () => {
       }
     });
 
-    it('signs an envelope alone in its turn by itself', async () => {
+    it('signs an envelope alone in its turn as a batch of one', async () => {
       const [sealed] = await sealTogether(trustOf('user-service'), [deleted()]);
-      expect(sealed).not.toHaveProperty('signatureproof');
+      expect(sealed).toHaveProperty('signatureproof', 'b2.1.0.');
       expect(trustOf('booking-service').open(wire(sealed)).ok).toBe(true);
+    });
+
+    it('gives each envelope with its JSON text, which the publisher sends', async () => {
+      const trust = trustOf('user-service');
+      const sealed = await Promise.all(
+        [deleted(), registered()].map((event) => trust.sealBatched(event)),
+      );
+      for (const { envelope, text } of sealed) {
+        expect(text).toBe(JSON.stringify(envelope));
+      }
+    });
+
+    it('takes the signed text from the JSON the envelope was read from, and refuses a forged one', async () => {
+      const trust = trustOf('user-service');
+      const sealed = await Promise.all(
+        [deleted(), deleted()].map((event) => trust.sealBatched(event)),
+      );
+      const consumer = trustOf('booking-service');
+      for (const { text } of sealed) {
+        expect(
+          consumer.open(JSON.parse(text) as EventEnvelope, { text }).ok,
+        ).toBe(true);
+      }
+      const { envelope, text } = sealed[0];
+      // The text is what is checked: the same envelope, its members in
+      // another order, passes with it (and fails serialised again).
+      const { id, ...rest } = JSON.parse(text) as EventEnvelope;
+      expect(consumer.open({ ...rest, id }, { text }).ok).toBe(true);
+      expect(consumer.open({ ...rest, id }).ok).toBe(false);
+      const userId = (envelope.data as { userId: string }).userId;
+      const forged = text.replace(userId, randomUUID());
+      expect(
+        consumer.open(JSON.parse(forged) as EventEnvelope, { text: forged }),
+      ).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('(bad-signature)'),
+      });
+      // Written otherwise (members reordered, spaces): serialised again.
+      const spaced = JSON.stringify(JSON.parse(text), null, 2);
+      expect(
+        consumer.open(JSON.parse(spaced) as EventEnvelope, { text: spaced }).ok,
+      ).toBe(true);
+    });
+
+    it('refuses the envelope re-serialised with its members in another order', async () => {
+      const [sealed] = await sealTogether(trustOf('user-service'), [deleted()]);
+      const { id, ...rest } = wire(sealed);
+      expect(trustOf('booking-service').open({ ...rest, id })).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('(bad-signature)'),
+      });
+    });
+
+    it('still accepts events signed before the JSON-text scheme: one by one in RFC 8785 form, and b1 batches', () => {
+      const publisher = trustOf('user-service');
+      const { keyId, key } = publisher.keys.signingKey('user-service', 'user');
+      const alone = deleted();
+      const byItself = {
+        ...alone,
+        signature: sign(null, canonicalForm(alone, []), key).toString(
+          'base64url',
+        ),
+        signaturekeyid: keyId,
+      };
+      const batch = [deleted(), deleted(), deleted()];
+      const { root, proofs } = batchTree(
+        batch.map((event) => leafHash(canonicalForm(event, []))),
+        'b1',
+      );
+      const signature = sign(null, signedRoot(root, 'b1'), key).toString(
+        'base64url',
+      );
+      const consumer = trustOf('booking-service');
+      expect(consumer.open(wire(byItself)).ok).toBe(true);
+      batch.forEach((event, i) => {
+        const signed = {
+          ...event,
+          signature,
+          signaturekeyid: keyId,
+          signatureproof: proofs[i],
+        };
+        expect(consumer.open(wire(signed)).ok).toBe(true);
+        // b1 leaves are the RFC 8785 form: member order does not matter.
+        const { id, ...rest } = wire(signed);
+        expect(consumer.open({ ...rest, id }).ok).toBe(true);
+        // Read as b2, the same proof leads elsewhere.
+        expect(
+          consumer.open(
+            wire({ ...signed, signatureproof: proofs[i].replace('b1', 'b2') }),
+          ).ok,
+        ).toBe(false);
+      });
     });
 
     it('refuses a changed envelope, a borrowed or altered proof, and a proof dropped, even once the root was verified', async () => {
@@ -269,8 +365,8 @@ describe('EventTrust', () => {
       expect(replay).toMatchObject({
         originsignature: original.signature,
         originproof: original.signatureproof,
+        signatureproof: 'b2.1.0.',
       });
-      expect(replay).not.toHaveProperty('signatureproof');
       expect(trustOf('booking-service').open(replay).ok).toBe(true);
     });
   });

@@ -38,11 +38,18 @@ import {
 } from './trust.constants.js';
 import {
   batchTree,
+  climbProof,
+  CURRENT_SCHEME,
   leafHash,
   MAX_BATCH_LEAVES,
-  climbProof,
+  readProof,
   signedRoot,
+  type BatchProof,
 } from './batch-signature.js';
+import {
+  membersText,
+  withMembersAppended,
+} from '../envelope/append-members.js';
 import {
   EventConsumeForbiddenError,
   EventPublishForbiddenError,
@@ -54,6 +61,8 @@ export interface OpenOptions {
   decrypt?: boolean;
   /** Refuse events older than the maximum age; default true. */
   checkAge?: boolean;
+  /** The JSON text the envelope was parsed from, when the caller has it. */
+  text?: string;
 }
 
 export interface SealOptions {
@@ -71,17 +80,23 @@ export interface ConsumerTrust {
 
 type Envelope = EventEnvelope & Record<string, unknown>;
 
+/** A signed envelope and its JSON text, as it goes on the wire. */
+export interface SealedEnvelope<T = unknown> {
+  envelope: EventEnvelope<T>;
+  text: string;
+}
+
 interface PendingSignature {
   envelope: Record<string, unknown>;
-  resolve: (signed: Record<string, unknown>) => void;
+  resolve: (signed: SealedEnvelope) => void;
   reject: (error: Error) => void;
 }
 
 /**
  * The trust layer of the bus. Publishing: `seal` encrypts the catalogue's
  * sensitive fields (AES-256-GCM) and signs the envelope with this service's
- * Ed25519 key (`signature`, `signaturekeyid`); `sealBatched` signs the
- * envelopes of one turn together (`signatureproof`). Consuming: `open` lets an
+ * Ed25519 key (`signature`, `signaturekeyid`, `signatureproof`) as a batch
+ * of one; `sealBatched` signs the envelopes of one turn together. Consuming: `open` lets an
  * event through only when it is signed by a key of its `source`, that
  * source's role publishes its type, it is not older than the maximum age,
  * and its sensitive fields are sealed; it decrypts them for handlers.
@@ -177,18 +192,20 @@ export class EventTrust implements OnModuleInit {
    * (up to `MAX_BATCH_LEAVES`) share one signature over a Merkle tree of
    * them, each with the proof of its leaf (`signatureproof`): a publisher
    * signs, and each consumer verifies, once per batch rather than once per
-   * event. An envelope alone in its turn is signed by itself.
+   * event. An envelope alone in its turn is a batch of one. Gives the
+   * envelope's JSON text too, which was made to sign it: the publisher sends
+   * it as it is.
    */
   sealBatched<T>(
     event: EventEnvelope<T>,
     options: SealOptions = {},
-  ): Promise<EventEnvelope<T>> {
+  ): Promise<SealedEnvelope<T>> {
     return new Promise((resolve, reject) => {
       // Encrypting may throw (no data key): the promise rejects with it.
       const envelope = this.sealFields(event, options);
       this.batch.push({
         envelope,
-        resolve: (signed) => resolve(signed as unknown as EventEnvelope<T>),
+        resolve: resolve as PendingSignature['resolve'],
         reject,
       });
       if (this.batch.length >= MAX_BATCH_LEAVES) this.signBatch();
@@ -213,27 +230,54 @@ export class EventTrust implements OnModuleInit {
     this.batch = [];
     if (batch.length === 0) return;
     try {
-      if (batch.length === 1) {
-        batch[0].resolve(this.sign(batch[0].envelope));
-        return;
-      }
-      const { keyId, key } = this.signingKey();
-      const unsigned = batch.map(({ envelope }) => withoutSignature(envelope));
-      const { root, proofs } = batchTree(
-        unsigned.map((envelope) => leafHash(canonicalForm(envelope, []))),
-      );
-      const signature = sign(null, signedRoot(root), key).toString('base64url');
-      batch.forEach(({ resolve }, i) =>
-        resolve({
-          ...unsigned[i],
-          [ATTR.signature]: signature,
-          [ATTR.keyId]: keyId,
-          [ATTR.proof]: proofs[i],
-        }),
-      );
+      const signed = this.signTogether(batch.map(({ envelope }) => envelope));
+      batch.forEach(({ resolve }, i) => resolve(signed[i]));
     } catch (error) {
       for (const { reject } of batch) reject(error as Error);
     }
+  }
+
+  /**
+   * Signs `envelopes` with one signature over the tree of their JSON texts
+   * (scheme `b2`), each with its proof; one envelope alone is a batch of
+   * one. The signature attributes go last, so each envelope's text is its
+   * signed text with them appended: the publisher sends that text as it is.
+   */
+  private signTogether(envelopes: Record<string, unknown>[]): SealedEnvelope[] {
+    const { keyId, key } = this.signingKey();
+    const unsigned = envelopes.map(withoutSignature);
+    const texts = unsigned.map((envelope) => JSON.stringify(envelope));
+    const { root, proofs } = batchTree(texts.map((text) => leafHash(text)));
+    const signature = sign(
+      null,
+      signedRoot(root, CURRENT_SCHEME),
+      key,
+    ).toString('base64url');
+    // Written once for the batch: only the proofs differ.
+    const sharedText = membersText({
+      [ATTR.signature]: signature,
+      [ATTR.keyId]: keyId,
+    });
+    return unsigned.map((envelope, i) => {
+      const attributes: Record<SignatureAttribute, string> = {
+        [ATTR.signature]: signature,
+        [ATTR.keyId]: keyId,
+        [ATTR.proof]: proofs[i],
+      };
+      return {
+        // Not a spread with new members after it, which V8 makes slowly.
+        envelope: Object.assign(
+          {},
+          envelope,
+          attributes,
+        ) as unknown as EventEnvelope,
+        text: withMembersAppended(
+          texts[i],
+          sharedText,
+          membersText({ [ATTR.proof]: proofs[i] }),
+        ),
+      };
+    });
   }
 
   /**
@@ -284,14 +328,14 @@ export class EventTrust implements OnModuleInit {
   /** For the consuming servers: full checks, decrypted for handlers. */
   forConsumers(): ConsumerTrust {
     return {
-      verify: (envelope) => this.open(envelope),
+      verify: (envelope, text) => this.open(envelope, { text }),
       assertMayConsume: (types) => this.assertMayConsume(types),
     };
   }
 
   private check(
     envelope: Envelope,
-    { decrypt = true, checkAge = true }: OpenOptions,
+    { decrypt = true, checkAge = true, text }: OpenOptions,
   ):
     | { ok: true; envelope: EventEnvelope }
     | { ok: false; rejection: RejectionReason; reason: string } {
@@ -314,6 +358,7 @@ export class EventTrust implements OnModuleInit {
         signer,
         signature,
         envelope[ATTR.proof],
+        text,
       )
     ) {
       return reject(
@@ -429,14 +474,10 @@ export class EventTrust implements OnModuleInit {
   }
 
   private sign(envelope: Record<string, unknown>): Record<string, unknown> {
-    const { keyId, key } = this.signingKey();
-    const unsigned = withoutSignature(envelope);
-    const signature = sign(null, canonicalForm(unsigned, []), key);
-    return {
-      ...unsigned,
-      [ATTR.signature]: signature.toString('base64url'),
-      [ATTR.keyId]: keyId,
-    };
+    return this.signTogether([envelope])[0].envelope as unknown as Record<
+      string,
+      unknown
+    >;
   }
 
   private signingKey(): SigningKey {
@@ -446,39 +487,63 @@ export class EventTrust implements OnModuleInit {
 
   /**
    * Whether `signature` of `key` covers the envelope without `omit`: by
-   * itself, or, with a `proof`, through the root of its batch. Each batch's
-   * signature is verified once; the nodes climbed to its root are then
-   * remembered as authentic, so the next envelope of the batch stops at
-   * the first of them it reaches.
+   * itself (events signed before batches, RFC 8785 form), or, with a
+   * `proof`, through the root of its batch. Each batch's signature is
+   * verified once; the nodes climbed to its root and the siblings used are
+   * then remembered as authentic, so the next envelope of the batch stops
+   * at the first node it computes that is one of them.
    */
   private verifies(
     envelope: object,
     omit: readonly string[],
     key: TrustedKey,
     signature: string,
-    proof: unknown,
+    proofText: unknown,
+    envelopeText?: string,
   ): boolean {
     try {
-      const canonical = canonicalForm(envelope, omit);
       const signatureBytes = Buffer.from(signature, 'base64url');
-      if (proof === undefined) {
-        return verify(null, canonical, key.key, signatureBytes);
+      if (proofText === undefined) {
+        return verify(
+          null,
+          canonicalForm(envelope, omit),
+          key.key,
+          signatureBytes,
+        );
       }
-      if (typeof proof !== 'string') return false;
+      if (typeof proofText !== 'string') return false;
+      const proof = readProof(proofText);
+      if (!proof) return false;
       const batch = `${key.keyId}:${signature}`;
       const known = this.verifiedBatches.get(batch);
       const climb = climbProof(
-        leafHash(canonical),
+        leafHash(
+          (envelopeText !== undefined &&
+            proof.scheme === 'b2' &&
+            omit === SIGNATURE_ATTRIBUTES &&
+            signedTextOf(envelopeText, {
+              [ATTR.signature]: signature,
+              [ATTR.keyId]: key.keyId,
+              [ATTR.proof]: proofText,
+            })) ||
+            signedForm(envelope, omit, proof),
+        ),
         proof,
-        known && ((node) => known.has(node.toString('base64'))),
+        known && ((node) => known.has(node.toString('latin1'))),
       );
-      if (!climb) return false;
-      if (climb.known) return true;
-      if (!verify(null, signedRoot(climb.root), key.key, signatureBytes)) {
+      if (
+        !climb.known &&
+        !verify(
+          null,
+          signedRoot(climb.root, proof.scheme),
+          key.key,
+          signatureBytes,
+        )
+      ) {
         return false;
       }
       const nodes = known ?? new Set<string>();
-      for (const node of climb.nodes) nodes.add(node.toString('base64'));
+      for (const node of climb.learned) nodes.add(node.toString('latin1'));
       if (!known) {
         if (this.verifiedBatches.size >= VERIFIED_BATCHES_REMEMBERED) {
           this.verifiedBatches.delete(
@@ -494,13 +559,53 @@ export class EventTrust implements OnModuleInit {
   }
 }
 
+/**
+ * The signed text of a `b2` envelope taken from `text`, its JSON as it
+ * travelled, rather than serialising the envelope again: `text` without the
+ * signature attributes, which the signer appended last. Undefined when
+ * `text` does not end with them (written otherwise): the caller serialises
+ * the envelope. Sound because the signed text, when genuine, is the
+ * signer's own `JSON.stringify` of an object without those attributes, so
+ * `text` parses to exactly it plus them; any other text leads to another
+ * leaf, and its proof to another root.
+ */
+function signedTextOf(
+  text: string,
+  attributes: Record<SignatureAttribute, string>,
+): string | undefined {
+  const appended = `${membersText(attributes)}}`;
+  return text.endsWith(appended)
+    ? `${text.slice(0, -appended.length)}}`
+    : undefined;
+}
+
+/** The bytes of a leaf of `proof`'s scheme: the envelope without `omit`. */
+function signedForm(
+  envelope: object,
+  omit: readonly string[],
+  proof: BatchProof,
+): Buffer | string {
+  if (proof.scheme === 'b1') return canonicalForm(envelope, omit);
+  return JSON.stringify(
+    omit.some((name) => name in envelope)
+      ? withoutAttributes(envelope, omit)
+      : envelope,
+  );
+}
+
 /** The authenticated context of a sensitive field of an event. */
 export const fieldContext = (type: string, field: string): string =>
   `event:${type}:${field}`;
 
+type SignatureAttribute = (typeof SIGNATURE_ATTRIBUTES)[number];
+
+/** The envelope to sign: without signature attributes, copied only if it has some. */
 const withoutSignature = (
   envelope: Record<string, unknown>,
-): Record<string, unknown> => withoutAttributes(envelope, SIGNATURE_ATTRIBUTES);
+): Record<string, unknown> =>
+  SIGNATURE_ATTRIBUTES.some((name) => name in envelope)
+    ? withoutAttributes(envelope, SIGNATURE_ATTRIBUTES)
+    : envelope;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -3,13 +3,13 @@
  * and digits only, as CloudEvents requires). A stock subscriber ignores them.
  */
 export const TRUST_ATTRIBUTES = {
-  /** Ed25519 signature (base64url) over the canonical form. */
+  /** Ed25519 signature (base64url) over the root of the envelope's batch. */
   signature: 'signature',
   /** Id of the key that made `signature`. */
   keyId: 'signaturekeyid',
   /**
-   * For an envelope signed with others in one batch: the proof that leads
-   * from its canonical form to the root `signature` covers.
+   * The proof that leads from the envelope's signed text to the root of
+   * its batch, which `signature` covers (a batch of one: `b2.1.0.`).
    */
   proof: 'signatureproof',
   /** Id of the admin who published the event through the HTTP route. */
@@ -24,7 +24,7 @@ export const TRUST_ATTRIBUTES = {
   originProof: 'originproof',
 } as const;
 
-/** Attributes left out of the canonical form the outer signature covers. */
+/** Attributes left out of the text the outer signature covers. */
 export const SIGNATURE_ATTRIBUTES = [
   TRUST_ATTRIBUTES.signature,
   TRUST_ATTRIBUTES.keyId,

@@ -529,8 +529,14 @@ export class ServerRedisStreams
         this.track(this.acknowledge(entry));
         continue;
       }
-      const raw = parseJson(readField(fields, ENVELOPE_FIELD));
-      const parsed = parseEnvelope(type, raw, this.settings.trust?.verify);
+      const text = readField(fields, ENVELOPE_FIELD);
+      const raw = parseJson(text);
+      const parsed = parseEnvelope(
+        type,
+        raw,
+        this.settings.trust?.verify,
+        text,
+      );
       if (!parsed.ok) {
         const decision = parsed.retryable
           ? this.schedule.next(deliveries)
