@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { EventPayload } from '@app/contracts';
 import { EventBus, EventBusModule, streamKey } from '@app/event-bus';
 import { startRedisServer } from '../../test/support/redis-server.js';
+import { turnSignaturesOff } from '../src/signatures.js';
 
 /**
  * Publishes events of about 400 bytes (the envelope's JSON) through the real
@@ -16,12 +17,15 @@ import { startRedisServer } from '../../test/support/redis-server.js';
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/profile/bench/profile/publish-profile.js
  *   node dist/profile/bench/profile/top-self-time.js /tmp/prof/<file>.cpuprofile 30
  *
- * (`EVENTS=<n>` changes the count; validation-profile.js times payload checks.)
+ * (`EVENTS=<n>` changes the count; `SIGNATURES=off` publishes unsigned, as
+ * the bench's signatures-off rows do; `IN_FLIGHT=1` makes the second phase
+ * awaited too, to profile that alone; validation-profile.js times payload
+ * checks.)
  */
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const WARM_UP = 2_000;
-const IN_FLIGHT = 1_000;
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1_000);
 // The envelope of user.verified is then about 400 bytes.
 const NAME = 'Ada Lovelace';
 
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   try {
+    if (process.env.SIGNATURES === 'off') turnSignaturesOff(app);
     await app.init();
     const bus = app.get(EventBus);
     const deadline = Date.now() + 10_000;
