@@ -96,10 +96,11 @@ interface PendingSignature {
  * The trust layer of the bus. Publishing: `seal` encrypts the catalogue's
  * sensitive fields (AES-256-GCM) and signs the envelope with this service's
  * Ed25519 key (`signature`, `signaturekeyid`, `signatureproof`) as a batch
- * of one; `sealBatched` signs the envelopes of one turn together. Consuming: `open` lets an
- * event through only when it is signed by a key of its `source`, that
- * source's role publishes its type, it is not older than the maximum age,
- * and its sensitive fields are sealed; it decrypts them for handlers.
+ * of one; `sealBatched` signs the envelopes of one turn together.
+ * Consuming: `open` lets an event through only when it is signed by a key
+ * of its `source`, that source's role publishes its type, it is not older
+ * than the maximum age, and its sensitive fields are sealed; it decrypts
+ * them for handlers.
  *
  * The service's role is `trust.role` (`EVENT_BUS_ROLE`), else the one its
  * app's name implies (`eventBusOptionsFromConfig`), else the one the service
