@@ -1,16 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { EventPayload } from '@app/contracts';
 import {
   connectEventBus,
   EventBus,
   EventBusModule,
   type EventEnvelope,
 } from '@app/event-bus';
+import { userVerifiedPayload } from './user-verified-payload.js';
 import { startRedisServer } from '../../test/support/redis-server.js';
 import { turnSignaturesOff } from '../src/signatures.js';
 
@@ -32,16 +31,6 @@ const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const IN_FLIGHT = 1_000;
 const [profileFile] = process.argv.slice(2);
 const signatures = process.env.SIGNATURES !== 'off';
-
-const payload = (): EventPayload<'user.verified'> => {
-  const userId = randomUUID();
-  return {
-    userId,
-    email: `${userId}@example.com`,
-    name: 'Ada Lovelace',
-    timestamp: new Date().toISOString(),
-  };
-};
 
 let handled = 0;
 let allHandled: () => void = () => undefined;
@@ -76,8 +65,11 @@ async function main(): Promise<void> {
     const bus = publisher.get(EventBus);
     const deadline = Date.now() + 10_000;
     while (
-      (await bus.publish('user.verified', payload(), { redisOnly: true }))
-        .redis !== 'published'
+      (
+        await bus.publish('user.verified', userVerifiedPayload(), {
+          redisOnly: true,
+        })
+      ).redis !== 'published'
     ) {
       if (Date.now() > deadline) throw new Error('the bus never connected');
       await new Promise((done) => setTimeout(done, 50));
@@ -85,7 +77,9 @@ async function main(): Promise<void> {
     let next = 1;
     const worker = async () => {
       while (next++ < EVENTS) {
-        await bus.publish('user.verified', payload(), { redisOnly: true });
+        await bus.publish('user.verified', userVerifiedPayload(), {
+          redisOnly: true,
+        });
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

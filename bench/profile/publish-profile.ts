@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import type { EventPayload } from '@app/contracts';
 import { EventBus, EventBusModule, streamKey } from '@app/event-bus';
+import { userVerifiedPayload } from './user-verified-payload.js';
 import { startRedisServer } from '../../test/support/redis-server.js';
 import { turnSignaturesOff } from '../src/signatures.js';
 
@@ -26,18 +25,6 @@ import { turnSignaturesOff } from '../src/signatures.js';
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const WARM_UP = 2_000;
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 1_000);
-// The envelope of user.verified is then about 400 bytes.
-const NAME = 'Ada Lovelace';
-
-const payload = (): EventPayload<'user.verified'> => {
-  const userId = randomUUID();
-  return {
-    userId,
-    email: `${userId}@example.com`,
-    name: NAME,
-    timestamp: new Date().toISOString(),
-  };
-};
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
@@ -57,20 +44,21 @@ async function main(): Promise<void> {
     const bus = app.get(EventBus);
     const deadline = Date.now() + 10_000;
     while (
-      (await bus.publish('user.verified', payload())).redis !== 'published'
+      (await bus.publish('user.verified', userVerifiedPayload())).redis !==
+      'published'
     ) {
       if (Date.now() > deadline) throw new Error('the bus never connected');
       await new Promise((done) => setTimeout(done, 50));
     }
-    const { event } = await bus.publish('user.verified', payload());
+    const { event } = await bus.publish('user.verified', userVerifiedPayload());
     const bytes = Buffer.byteLength(JSON.stringify(event));
     for (let i = 0; i < WARM_UP; i++)
-      await bus.publish('user.verified', payload());
+      await bus.publish('user.verified', userVerifiedPayload());
 
     let start = performance.now();
     let cpu = process.cpuUsage();
     for (let i = 0; i < EVENTS; i++) {
-      const receipt = await bus.publish('user.verified', payload());
+      const receipt = await bus.publish('user.verified', userVerifiedPayload());
       if (receipt.redis !== 'published') throw new Error(receipt.redis);
     }
     const awaited = (EVENTS / (performance.now() - start)) * 1_000;
@@ -81,7 +69,10 @@ async function main(): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next++ < EVENTS) {
-        const receipt = await bus.publish('user.verified', payload());
+        const receipt = await bus.publish(
+          'user.verified',
+          userVerifiedPayload(),
+        );
         if (receipt.redis !== 'published') throw new Error(receipt.redis);
       }
     };

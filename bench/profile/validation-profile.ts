@@ -2,18 +2,10 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '@app/contracts';
 import { assertValidPayload } from '@app/event-bus';
+import { userVerifiedPayload } from './user-verified-payload.js';
 
 /** Microseconds per `assertValidPayload` of valid payloads, per type. */
 
-const verified = () => {
-  const userId = randomUUID();
-  return {
-    userId,
-    email: `${userId}@example.com`,
-    name: 'Ada Lovelace',
-    timestamp: new Date().toISOString(),
-  };
-};
 const updated = () => ({
   userId: randomUUID(),
   changes: { name: 'Ada', role: 'worker' },
@@ -32,7 +24,7 @@ const shift = () => ({
 });
 
 const cases: Array<[EventType, () => object]> = [
-  ['user.verified', verified],
+  ['user.verified', userVerifiedPayload],
   ['user.updated', updated],
   ['shift.created', shift],
 ];
