@@ -9,11 +9,10 @@ export const membersText = (
 ): string => `,${JSON.stringify(members).slice(1, -1)}`;
 
 /**
- * `objectText`, the JSON text of a non-empty object, with `appended` (from
- * `membersText`) added last: what `JSON.stringify` gives once those members
- * are added to the object.
+ * `objectText`, the JSON text of a non-empty object, with `members` added
+ * last: what `JSON.stringify` gives once they are added to the object.
  */
 export const withMembersAppended = (
   objectText: string,
-  ...appended: string[]
-): string => `${objectText.slice(0, -1)}${appended.join('')}}`;
+  members: Readonly<Record<string, string>>,
+): string => `${objectText.slice(0, -1)}${membersText(members)}}`;

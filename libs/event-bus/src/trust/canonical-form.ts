@@ -13,9 +13,7 @@ export function canonicalForm(
   envelope: object,
   omit: readonly string[],
 ): Buffer {
-  const text = canonicalize(
-    omit.length === 0 ? envelope : withoutAttributes(envelope, omit),
-  );
+  const text = canonicalize(withoutAttributesIfPresent(envelope, omit));
   if (text === undefined) throw new TypeError('The envelope is not JSON');
   return Buffer.from(text, 'utf8');
 }
@@ -33,4 +31,14 @@ export function withoutAttributes(
     if (!omit.includes(name)) copy[name] = value;
   }
   return copy;
+}
+
+/** The envelope without the omitted attributes: itself when it has none. */
+export function withoutAttributesIfPresent(
+  envelope: object,
+  omit: readonly string[],
+): object {
+  return omit.some((name) => name in envelope)
+    ? withoutAttributes(envelope, omit)
+    : envelope;
 }

@@ -20,7 +20,11 @@ import type {
 import { maxEventAgeSeconds } from '../event-bus-config.js';
 import { InjectEventBusOptions } from '../event-bus.constants.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
-import { canonicalForm, withoutAttributes } from './canonical-form.js';
+import {
+  canonicalForm,
+  withoutAttributes,
+  withoutAttributesIfPresent,
+} from './canonical-form.js';
 import {
   TrustKeyStore,
   type SigningKey,
@@ -246,7 +250,9 @@ export class EventTrust implements OnModuleInit {
    */
   private signTogether(envelopes: Record<string, unknown>[]): SealedEnvelope[] {
     const { keyId, key } = this.signingKey();
-    const unsigned = envelopes.map(withoutSignature);
+    const unsigned = envelopes.map((envelope) =>
+      withoutAttributesIfPresent(envelope, SIGNATURE_ATTRIBUTES),
+    );
     const texts = unsigned.map((envelope) => JSON.stringify(envelope));
     const { root, proofs } = batchTree(texts.map((text) => leafHash(text)));
     const signature = sign(
@@ -254,11 +260,6 @@ export class EventTrust implements OnModuleInit {
       signedRoot(root, CURRENT_SCHEME),
       key,
     ).toString('base64url');
-    // Written once for the batch: only the proofs differ.
-    const sharedText = membersText({
-      [ATTR.signature]: signature,
-      [ATTR.keyId]: keyId,
-    });
     return unsigned.map((envelope, i) => {
       const attributes: Record<SignatureAttribute, string> = {
         [ATTR.signature]: signature,
@@ -272,11 +273,7 @@ export class EventTrust implements OnModuleInit {
           envelope,
           attributes,
         ) as unknown as EventEnvelope,
-        text: withMembersAppended(
-          texts[i],
-          sharedText,
-          membersText({ [ATTR.proof]: proofs[i] }),
-        ),
+        text: withMembersAppended(texts[i], attributes),
       };
     });
   }
@@ -518,17 +515,7 @@ export class EventTrust implements OnModuleInit {
       const batch = `${key.keyId}:${signature}`;
       const known = this.verifiedBatches.get(batch);
       const climb = climbProof(
-        leafHash(
-          (envelopeText !== undefined &&
-            proof.scheme === 'b2' &&
-            omit === SIGNATURE_ATTRIBUTES &&
-            signedTextOf(envelopeText, {
-              [ATTR.signature]: signature,
-              [ATTR.keyId]: key.keyId,
-              [ATTR.proof]: proofText,
-            })) ||
-            signedForm(envelope, omit, proof),
-        ),
+        leafHash(signedForm(envelope, omit, proof, envelopeText)),
         proof,
         known && ((node) => known.has(node.toString('latin1'))),
       );
@@ -570,28 +557,35 @@ export class EventTrust implements OnModuleInit {
  * `text` parses to exactly it plus them; any other text leads to another
  * leaf, and its proof to another root.
  */
-function signedTextOf(
-  text: string,
-  attributes: Record<SignatureAttribute, string>,
-): string | undefined {
-  const appended = `${membersText(attributes)}}`;
+function signedTextOf(text: string, envelope: object): string | undefined {
+  const signed = envelope as Record<SignatureAttribute, string>;
+  const appended = `${membersText({
+    [ATTR.signature]: signed[ATTR.signature],
+    [ATTR.keyId]: signed[ATTR.keyId],
+    [ATTR.proof]: signed[ATTR.proof],
+  })}}`;
   return text.endsWith(appended)
     ? `${text.slice(0, -appended.length)}}`
     : undefined;
 }
 
-/** The bytes of a leaf of `proof`'s scheme: the envelope without `omit`. */
+/**
+ * The bytes of a leaf of `proof`'s scheme: the envelope without `omit`.
+ * `text`: the JSON the envelope was read from, which holds the signed text
+ * of its own (outer) signature.
+ */
 function signedForm(
   envelope: object,
   omit: readonly string[],
   proof: BatchProof,
+  text?: string,
 ): Buffer | string {
   if (proof.scheme === 'b1') return canonicalForm(envelope, omit);
-  return JSON.stringify(
-    omit.some((name) => name in envelope)
-      ? withoutAttributes(envelope, omit)
-      : envelope,
-  );
+  if (text !== undefined && omit === SIGNATURE_ATTRIBUTES) {
+    const signed = signedTextOf(text, envelope);
+    if (signed !== undefined) return signed;
+  }
+  return JSON.stringify(withoutAttributesIfPresent(envelope, omit));
 }
 
 /** The authenticated context of a sensitive field of an event. */
@@ -599,14 +593,6 @@ export const fieldContext = (type: string, field: string): string =>
   `event:${type}:${field}`;
 
 type SignatureAttribute = (typeof SIGNATURE_ATTRIBUTES)[number];
-
-/** The envelope to sign: without signature attributes, copied only if it has some. */
-const withoutSignature = (
-  envelope: Record<string, unknown>,
-): Record<string, unknown> =>
-  SIGNATURE_ATTRIBUTES.some((name) => name in envelope)
-    ? withoutAttributes(envelope, SIGNATURE_ATTRIBUTES)
-    : envelope;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
