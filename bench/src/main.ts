@@ -84,7 +84,9 @@ function scaled(n: number): typeof FULL {
   const part = (divisor: number) => Math.max(100, Math.round(n / divisor));
   return {
     ...FULL,
-    warmupEvents: part(10),
+    // A full warm-up still: code that runs once per batch (signing) is
+    // optimised only after thousands of events.
+    warmupEvents: Math.min(FULL.warmupEvents, n),
     messaging: { events: n, latencyEvents: n, largeEvents: part(10) },
     outboxEvents: part(16),
     jobs: { jobs: part(5), latencyJobs: Math.min(2_000, part(5)) },

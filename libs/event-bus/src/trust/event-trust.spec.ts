@@ -225,6 +225,14 @@ describe('EventTrust', () => {
       }
     });
 
+    it('leaves the envelopes it is given as they were', async () => {
+      const events = [deleted(), registered()];
+      const before = events.map((event) => JSON.stringify(event));
+      const sealed = await sealTogether(trustOf('user-service'), events);
+      expect(events.map((event) => JSON.stringify(event))).toEqual(before);
+      sealed.forEach((envelope, i) => expect(envelope).not.toBe(events[i]));
+    });
+
     it('signs an envelope alone in its turn as a batch of one', async () => {
       const [sealed] = await sealTogether(trustOf('user-service'), [deleted()]);
       expect(sealed).toHaveProperty('signatureproof', 'b2.1.0.');

@@ -218,14 +218,16 @@ export class EventTrust implements OnModuleInit {
     });
   }
 
+  /** The envelope with its sensitive fields encrypted: a copy when any is. */
   private sealFields(
     event: EventEnvelope<unknown>,
     options: SealOptions,
   ): Record<string, unknown> {
-    const sealed: Envelope = {
-      ...event,
-      data: this.sealSensitive(event.type, event.data),
-    };
+    const data = this.sealSensitive(event.type, event.data);
+    if (data === event.data && !options.publishedBy) {
+      return event as unknown as Record<string, unknown>;
+    }
+    const sealed = Object.assign({}, event, { data }) as Envelope;
     if (options.publishedBy) sealed[ATTR.publishedBy] = options.publishedBy;
     return sealed;
   }
@@ -500,13 +502,12 @@ export class EventTrust implements OnModuleInit {
     envelopeText?: string,
   ): boolean {
     try {
-      const signatureBytes = Buffer.from(signature, 'base64url');
       if (proofText === undefined) {
         return verify(
           null,
           canonicalForm(envelope, omit),
           key.key,
-          signatureBytes,
+          Buffer.from(signature, 'base64url'),
         );
       }
       if (typeof proofText !== 'string') return false;
@@ -525,7 +526,7 @@ export class EventTrust implements OnModuleInit {
           null,
           signedRoot(climb.root, proof.scheme),
           key.key,
-          signatureBytes,
+          Buffer.from(signature, 'base64url'),
         )
       ) {
         return false;
