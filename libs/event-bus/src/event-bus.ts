@@ -30,6 +30,10 @@ import type { RedisEventPublisher } from './transport/redis-event.publisher.js';
 import { EventTrust } from './trust/event-trust.js';
 
 export interface PublishReceipt<TData = unknown> {
+  /**
+   * The event as sent; `stored` in a transaction, as stored: sensitive
+   * fields encrypted, signed by the outbox relay when it sends the row.
+   */
   event: EventEnvelope<TData>;
   /**
    * What happened on the Redis side: sent, skipped, `stored` in the outbox
@@ -96,26 +100,29 @@ export class EventBus {
       correlationId: options.correlationId ?? context?.correlationId,
       causationId: options.causationId ?? context?.causationId,
     });
-    // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
-    const { envelope: event, text } = this.trust
-      ? await this.trust.sealBatched(envelope, options)
-      : { envelope, text: undefined };
     const toLocal = !options.redisOnly && mode !== 'redis-only';
     const toRedis = !options.localOnly && mode !== 'local-only';
 
     const localSubscribers = toLocal ? this.local.count(type) : 0;
     if (options.transaction) {
+      // Sensitive fields encrypted before the row is written; the relay
+      // signs the rows it sends together.
+      const stored = this.trust?.encrypt(envelope, options) ?? envelope;
       await this.outbox.add(
         options.transaction,
-        event,
+        stored,
         { local: toLocal, redis: toRedis },
         this.relay.id,
       );
       // The row is visible once the caller commits; the relay polls too.
       // The relay records it in the history: a rollback leaves no trace.
       setTimeout(() => this.relay.nudge(), 10).unref();
-      return { event, redis: 'stored', localSubscribers };
+      return { event: stored, redis: 'stored', localSubscribers };
     }
+    // Sealed (sensitive fields encrypted, signed) before it goes anywhere.
+    const { envelope: event, text } = this.trust
+      ? await this.trust.sealBatched(envelope, options)
+      : { envelope, text: undefined };
     const [redis] = await Promise.all([
       toRedis && this.transports.publisher
         ? this.sendToRedis(this.transports.publisher, event, text)

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import {
   createEventEnvelope,
@@ -6,6 +9,7 @@ import {
 import type { EventHistory } from '../history/event-history.js';
 import type { LocalSubscribers } from '../local/local-subscribers.js';
 import type { EventBusTransports } from '../transport/event-bus-transports.js';
+import { EventTrust } from '../trust/event-trust.js';
 import type { OutboxLeases } from './outbox.leases.js';
 import { OutboxRelay } from './outbox.relay.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
@@ -32,6 +36,7 @@ function createRelay(
   rows: OutboxRow[],
   failRedisAtSeq?: number,
   localGate?: Promise<void>,
+  trust?: EventTrust,
 ) {
   const calls: string[] = [];
   let claimed = false;
@@ -44,12 +49,12 @@ function createRelay(
         batch.map((r) => (r.origin === OWN ? { ...r, origin: relayId } : r)),
       );
     }),
-    markLocalDone: jest.fn((seq: number) => {
-      calls.push(`local-done ${seq}`);
+    markLocalDone: jest.fn((seqs: number[]) => {
+      if (seqs.length > 0) calls.push(`local-done ${seqs.join(',')}`);
       return Promise.resolve();
     }),
-    remove: jest.fn((seq: number) => {
-      calls.push(`remove ${seq}`);
+    remove: jest.fn((seqs: number[]) => {
+      if (seqs.length > 0) calls.push(`remove ${seqs.join(',')}`);
       return Promise.resolve();
     }),
     release: jest.fn((seqs: number[]) => {
@@ -57,20 +62,33 @@ function createRelay(
       return Promise.resolve();
     }),
   } as unknown as OutboxStore;
+  const localEvents: EventEnvelope[] = [];
   const local = {
     deliver: jest.fn(async (event: EventEnvelope) => {
       await localGate;
+      localEvents.push(event);
       calls.push(`local ${(event.data as { seq: number }).seq}`);
     }),
   } as unknown as LocalSubscribers;
+  // Redis's replies, which a test may hold back.
+  let repliesGate: Promise<void> = Promise.resolve();
+  let releaseReplies = () => {};
+  const replies = {
+    hold: () =>
+      (repliesGate = new Promise<void>(
+        (resolve) => (releaseReplies = resolve),
+      )),
+    release: () => releaseReplies(),
+  };
+  const sentTexts: Array<string | undefined> = [];
   const transports = {
     publisher: {
-      publishNow: jest.fn((event: EventEnvelope) => {
+      publishNow: jest.fn(async (event: EventEnvelope, text?: string) => {
         const { seq } = event.data as { seq: number };
-        if (seq === failRedisAtSeq)
-          return Promise.reject(new Error('Redis is down'));
+        if (seq === failRedisAtSeq) throw new Error('Redis is down');
         calls.push(`redis ${seq}`);
-        return Promise.resolve();
+        sentTexts.push(text);
+        await repliesGate;
       }),
     },
   } as unknown as EventBusTransports;
@@ -96,8 +114,9 @@ function createRelay(
     transports,
     history,
     leases,
+    trust,
   );
-  return { relay, calls, lease, leases };
+  return { relay, calls, lease, leases, replies, localEvents, sentTexts };
 }
 
 async function relayOnce(relay: OutboxRelay): Promise<void> {
@@ -107,37 +126,83 @@ async function relayOnce(relay: OutboxRelay): Promise<void> {
 }
 
 describe('OutboxRelay', () => {
-  it('delivers rows in order, locally first, and removes and records each once sent', async () => {
+  it('signs the rows it sends together, once, and sends each signed text', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'relay-keys-'));
+    try {
+      const trust = (service: string) =>
+        new EventTrust({ service, trust: { keysDir } });
+      const rows = [row(1), row(2), row(3)].map((r) => ({
+        ...r,
+        event: { ...r.event, source: 'relay-test' },
+      }));
+      const { relay, localEvents, sentTexts } = createRelay(
+        rows,
+        undefined,
+        undefined,
+        trust('relay-test'),
+      );
+
+      await relayOnce(relay);
+
+      const sent = sentTexts.map((text) => JSON.parse(text!) as EventEnvelope);
+      expect(sent.map((event) => event.id)).toEqual(
+        rows.map(({ event }) => event.id),
+      );
+      expect(new Set(sent.map((event) => event.signature)).size).toBe(1);
+      expect(localEvents).toEqual(sent);
+      const consumer = trust('relay-test-consumer');
+      sent.forEach((event, i) =>
+        expect(consumer.open(event, { text: sentTexts[i] }).ok).toBe(true),
+      );
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
+  });
+
+  it('delivers rows in order, locally first, then to Redis, and removes and records them once sent', async () => {
     const { relay, calls } = createRelay([row(1), row(2), row(3)]);
 
     await relayOnce(relay);
 
     expect(calls).toEqual([
       'local 1',
-      'local-done 1',
       'local 2',
-      'local-done 2',
       'local 3',
-      'local-done 3',
+      'local-done 1,2,3',
       'redis 1',
-      'remove 1',
-      'history 1',
       'redis 2',
-      'remove 2',
-      'history 2',
       'redis 3',
-      'remove 3',
+      'remove 1,2,3',
+      'history 1',
+      'history 2',
       'history 3',
     ]);
   });
 
-  it('stops at the first row Redis refuses and gives it and the later ones back, unrecorded', async () => {
+  it('sends a batch in one go, so the rows Redis takes are sent before any reply comes', async () => {
+    const { relay, calls, replies } = createRelay([row(1), row(2), row(3)]);
+    void replies.hold();
+
+    const relaying = relayOnce(relay);
+    await waitFor(() => calls.includes('redis 3'), {
+      message: 'all three sent',
+    });
+    expect(calls).not.toContain('remove 1,2,3');
+    replies.release();
+    await relaying;
+
+    expect(calls).toContain('remove 1,2,3');
+  });
+
+  it('keeps the first row Redis refuses and the later ones for the next attempt, unrecorded', async () => {
     const { relay, calls } = createRelay([row(1), row(2), row(3)], 2);
 
     await relayOnce(relay);
 
+    // Row 3 went in the same pipeline; it goes again with row 2.
     expect(calls.filter((call) => !call.startsWith('local'))).toEqual([
       'redis 1',
+      'redis 3',
       'remove 1',
       'history 1',
       'release 2,3',
@@ -162,10 +227,9 @@ describe('OutboxRelay', () => {
       'local 2',
       'local-done 2',
       'redis 1',
-      'remove 1',
-      'history 1',
       'redis 2',
-      'remove 2',
+      'remove 1,2',
+      'history 1',
       'history 2',
     ]);
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -11,8 +12,10 @@ import { EventHistory } from '../history/event-history.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { LocalSubscribers } from '../local/local-subscribers.js';
 import { EventBusTransports } from '../transport/event-bus-transports.js';
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { EventTrust } from '../trust/event-trust.js';
 import { OutboxLeases } from './outbox.leases.js';
-import { OutboxStore } from './outbox.store.js';
+import { OutboxStore, type OutboxRow } from './outbox.store.js';
 
 const BATCH = 50;
 const DEFAULT_POLL_MS = 200;
@@ -20,9 +23,10 @@ const DEFAULT_POLL_MS = 200;
 const RENEWALS_PER_LEASE = 5;
 
 /**
- * Delivers outbox rows in order: to this instance's in-process subscribers
- * once, then to Redis (stream and broadcast); a row goes when delivered.
- * While Redis is unreachable the rows wait and are retried.
+ * Delivers outbox rows in order, a batch at a time: to this instance's
+ * in-process subscribers once, then to Redis (stream and broadcast) in one
+ * pipeline; the rows Redis took go in one statement. While Redis is
+ * unreachable the rows wait and are retried.
  *
  * The relay holds a lease (`OutboxLeases`, 15 s by default) that a timer of
  * its own renews five times per lease, beside the relay loop, so a long
@@ -56,6 +60,7 @@ export class OutboxRelay
     private readonly transports: EventBusTransports,
     private readonly history: EventHistory,
     private readonly leases: OutboxLeases,
+    @Optional() private readonly trust?: EventTrust,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -123,35 +128,77 @@ export class OutboxRelay
       if (!this.holds(term)) return;
       const rows = await this.store.claim(this.id, BATCH, this.leases.seconds);
       if (rows.length === 0) return;
-      // In-process subscribers first, for every row: they need no Redis.
-      // Only this instance's rows: the subscribers of an instance that died
-      // before relaying its rows died with it.
-      for (const row of rows) {
-        if (!this.holds(term)) return;
-        if (row.deliverLocal && !row.localDone && row.origin === this.id) {
-          await this.local.deliver(row.event);
-          await this.store.markLocalDone(row.seq);
-        }
+      const events = this.signed(rows);
+      if (!(await this.deliverLocally(rows, events, term))) return;
+      // Lapsed (the process stood still): another relay may be sending
+      // these rows; the next claim says which are still ours.
+      if (!this.holds(term)) return;
+      // One pipeline for the batch: Redis appends the rows in order.
+      const sent = await Promise.allSettled(
+        rows.map((row, i) =>
+          row.deliverRedis
+            ? this.transports.publisher!.publishNow(
+                events[i].envelope,
+                events[i].text,
+              )
+            : Promise.resolve(),
+        ),
+      );
+      const refused = sent.findIndex(({ status }) => status === 'rejected');
+      const delivered = refused === -1 ? rows.length : refused;
+      await this.store.remove(rows.slice(0, delivered).map(({ seq }) => seq));
+      for (const { envelope } of events.slice(0, delivered)) {
+        this.history.recordLocal(envelope);
       }
-      for (const [index, row] of rows.entries()) {
-        // Lapsed (the process stood still): another relay may be sending
-        // these rows; the next claim says which are still ours.
-        if (!this.holds(term)) return;
-        try {
-          if (row.deliverRedis) {
-            await this.transports.publisher!.publishNow(row.event);
-          }
-          await this.store.remove(row.seq);
-          this.history.recordLocal(row.event);
-          this.lastError = undefined;
-        } catch (error) {
-          // Keep the order: this row and the ones after it wait together.
-          await this.store.release(rows.slice(index).map((r) => r.seq));
-          this.report(error as Error);
-          return;
-        }
+      if (refused !== -1) {
+        // The refused row and the ones after it wait together, and go
+        // again (those Redis took then twice: consumers drop duplicates).
+        await this.store.release(rows.slice(refused).map(({ seq }) => seq));
+        this.report((sent[refused] as PromiseRejectedResult).reason as Error);
+        return;
       }
+      this.lastError = undefined;
       if (rows.length < BATCH) return;
+    }
+  }
+
+  /**
+   * The rows' events signed together, one signature for the batch: rows
+   * are written unsigned (sensitive fields encrypted), so that a publisher
+   * in a transaction does not sign each event alone. Apps without trust
+   * (tests) send them as they are.
+   */
+  private signed(
+    rows: OutboxRow[],
+  ): Array<{ envelope: EventEnvelope; text?: string }> {
+    const events = rows.map(({ event }) => event);
+    return this.trust
+      ? this.trust.signAll(events)
+      : events.map((envelope) => ({ envelope }));
+  }
+
+  /**
+   * In-process subscribers first, for every row: they need no Redis. Only
+   * this instance's rows: the subscribers of an instance that died before
+   * relaying its rows died with it. False when the lease lapsed midway.
+   */
+  private async deliverLocally(
+    rows: OutboxRow[],
+    events: Array<{ envelope: EventEnvelope }>,
+    term: number,
+  ): Promise<boolean> {
+    const delivered: number[] = [];
+    try {
+      for (const [i, row] of rows.entries()) {
+        if (!this.holds(term)) return false;
+        if (row.deliverLocal && !row.localDone && row.origin === this.id) {
+          await this.local.deliver(events[i].envelope);
+          delivered.push(row.seq);
+        }
+      }
+      return true;
+    } finally {
+      await this.store.markLocalDone(delivered);
     }
   }
 

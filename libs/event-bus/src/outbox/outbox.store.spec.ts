@@ -150,6 +150,22 @@ describe('OutboxStore', () => {
     expect(await claim(users, 'relay-2')).toHaveLength(1);
   });
 
+  it('marks and removes the rows of a batch in one statement each, and only those', async () => {
+    await leases.renew('relay-1');
+    for (const id of ['u1', 'u2', 'u3']) await write(id, 'relay-1');
+    const rows = await claim(users, 'relay-1');
+    const [first, second, third] = rows.map(({ seq }) => seq);
+
+    await users.markLocalDone([first, second]);
+    await users.remove([first, third]);
+    await users.remove([]);
+
+    await users.release([second]);
+    expect(await claim(users, 'relay-1')).toEqual([
+      expect.objectContaining({ seq: second, localDone: true }),
+    ]);
+  });
+
   it('says whether a renewed lease had lapsed', async () => {
     expect(await leases.renew('relay-1')).toEqual({ lapsed: false });
     expect(await leases.renew('relay-1')).toEqual({ lapsed: false });

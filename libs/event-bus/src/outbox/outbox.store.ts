@@ -112,28 +112,28 @@ export class OutboxStore {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async markLocalDone(seq: number): Promise<void> {
+  /** These rows' in-process subscribers had them: not again. */
+  async markLocalDone(seqs: number[]): Promise<void> {
+    if (seqs.length === 0) return;
     await this.database().execute(
-      sql`update event_outbox set local_done = true where seq = ${seq}`,
+      sql`update event_outbox set local_done = true where seq in (${seqList(seqs)})`,
     );
   }
 
-  /** Delivered: the row goes (with it any sensitive payload at rest). */
-  async remove(seq: number): Promise<void> {
+  /** Delivered: the rows go (with them any sensitive payload at rest). */
+  async remove(seqs: number[]): Promise<void> {
+    if (seqs.length === 0) return;
     await this.database().execute(
-      sql`delete from event_outbox where seq = ${seq}`,
+      sql`delete from event_outbox where seq in (${seqList(seqs)})`,
     );
   }
 
   /** Gives rows back for the next attempt, by this or another relay. */
   async release(seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
-    await this.database().execute(sql`
-      update event_outbox set claimed_by = null
-      where seq in (${sql.join(
-        seqs.map((seq) => sql`${seq}`),
-        sql`, `,
-      )})`);
+    await this.database().execute(
+      sql`update event_outbox set claimed_by = null where seq in (${seqList(seqs)})`,
+    );
   }
 
   async pending(): Promise<number> {
@@ -153,3 +153,9 @@ export class OutboxStore {
     return this.db;
   }
 }
+
+const seqList = (seqs: number[]) =>
+  sql.join(
+    seqs.map((seq) => sql`${seq}`),
+    sql`, `,
+  );

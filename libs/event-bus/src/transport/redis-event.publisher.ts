@@ -204,13 +204,13 @@ export class RedisEventPublisher {
    * Sends an event that waited for Redis (the outbox relay's rows) or
    * throws; after an outage only once subscribers had a moment to return.
    */
-  async publishNow(event: EventEnvelope): Promise<void> {
+  async publishNow(event: EventEnvelope, json?: string): Promise<void> {
     if (!this.settled) {
       throw new EventNotSentError(
         this.ready ? 'Redis has just returned' : 'Redis is not connected',
       );
     }
-    await this.send(event);
+    await this.send(event, json);
   }
 
   /**

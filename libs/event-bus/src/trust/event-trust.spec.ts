@@ -397,6 +397,21 @@ describe('EventTrust', () => {
       expect(JSON.stringify(forBrowser)).not.toContain('the-secret-token');
     });
 
+    it('encrypts them, unsigned, for an outbox row; its relay signs it later', () => {
+      const publisher = trustOf('user-service');
+      const row = wire(publisher.encrypt(registered()));
+      expect(JSON.stringify(row)).not.toContain('the-secret-token');
+      expect(row).not.toHaveProperty('signature');
+
+      const consumer = trustOf('notification-service');
+      expect(consumer.open(row).ok).toBe(false);
+      const [{ envelope, text }] = publisher.signAll([row]);
+      expect(consumer.open(wire(envelope), { text })).toMatchObject({
+        ok: true,
+        envelope: { data: { verificationToken: 'the-secret-token' } },
+      });
+    });
+
     it('refuses a signed event whose sensitive field is in clear', () => {
       const trust = trustOf('user-service');
       const event = registered();

@@ -91,7 +91,7 @@ export interface SealedEnvelope<T = unknown> {
 }
 
 interface PendingSignature {
-  envelope: Record<string, unknown>;
+  envelope: object;
   resolve: (signed: SealedEnvelope) => void;
   reject: (error: Error) => void;
 }
@@ -188,8 +188,38 @@ export class EventTrust implements OnModuleInit {
     options: SealOptions = {},
   ): EventEnvelope<T> {
     return this.sign(
-      this.sealFields(event, options),
+      this.encrypt(event, options),
     ) as unknown as EventEnvelope<T>;
+  }
+
+  /**
+   * The envelope with its sensitive fields encrypted (a copy when any is),
+   * not signed: what an outbox row keeps until its relay signs it with the
+   * rows it sends together (`signAll`).
+   */
+  encrypt<T>(
+    event: EventEnvelope<T>,
+    options: SealOptions = {},
+  ): EventEnvelope<T> {
+    const data = this.sealSensitive(event.type, event.data);
+    if (data === event.data && !options.publishedBy) return event;
+    const sealed = Object.assign({}, event, { data }) as unknown as Envelope;
+    if (options.publishedBy) sealed[ATTR.publishedBy] = options.publishedBy;
+    return sealed as unknown as EventEnvelope<T>;
+  }
+
+  /**
+   * Signs envelopes whose sensitive fields are encrypted, in batches of up
+   * to `MAX_BATCH_LEAVES` (a signature they carry already is replaced):
+   * the outbox relay's rows, sent together.
+   */
+  signAll(envelopes: readonly EventEnvelope[]): SealedEnvelope[] {
+    const signed: SealedEnvelope[] = [];
+    for (let i = 0; i < envelopes.length; i += MAX_BATCH_LEAVES) {
+      const batch = envelopes.slice(i, i + MAX_BATCH_LEAVES);
+      signed.push(...this.signTogether(batch));
+    }
+    return signed;
   }
 
   /**
@@ -207,7 +237,7 @@ export class EventTrust implements OnModuleInit {
   ): Promise<SealedEnvelope<T>> {
     return new Promise((resolve, reject) => {
       // Encrypting may throw (no data key): the promise rejects with it.
-      const envelope = this.sealFields(event, options);
+      const envelope = this.encrypt(event, options);
       this.batch.push({
         envelope,
         resolve: resolve as PendingSignature['resolve'],
@@ -216,20 +246,6 @@ export class EventTrust implements OnModuleInit {
       if (this.batch.length >= MAX_BATCH_LEAVES) this.signBatch();
       else if (this.batch.length === 1) setImmediate(() => this.signBatch());
     });
-  }
-
-  /** The envelope with its sensitive fields encrypted: a copy when any is. */
-  private sealFields(
-    event: EventEnvelope<unknown>,
-    options: SealOptions,
-  ): Record<string, unknown> {
-    const data = this.sealSensitive(event.type, event.data);
-    if (data === event.data && !options.publishedBy) {
-      return event as unknown as Record<string, unknown>;
-    }
-    const sealed = Object.assign({}, event, { data }) as Envelope;
-    if (options.publishedBy) sealed[ATTR.publishedBy] = options.publishedBy;
-    return sealed;
   }
 
   private signBatch(): void {
@@ -250,7 +266,7 @@ export class EventTrust implements OnModuleInit {
    * one. The signature attributes go last, so each envelope's text is its
    * signed text with them appended: the publisher sends that text as it is.
    */
-  private signTogether(envelopes: Record<string, unknown>[]): SealedEnvelope[] {
+  private signTogether(envelopes: readonly object[]): SealedEnvelope[] {
     const { keyId, key } = this.signingKey();
     const unsigned = envelopes.map((envelope) =>
       withoutAttributesIfPresent(envelope, SIGNATURE_ATTRIBUTES),
@@ -473,7 +489,7 @@ export class EventTrust implements OnModuleInit {
     return sealed;
   }
 
-  private sign(envelope: Record<string, unknown>): Record<string, unknown> {
+  private sign(envelope: object): Record<string, unknown> {
     return this.signTogether([envelope])[0].envelope as unknown as Record<
       string,
       unknown
