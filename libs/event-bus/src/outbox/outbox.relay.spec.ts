@@ -116,7 +116,16 @@ function createRelay(
     leases,
     trust,
   );
-  return { relay, calls, lease, leases, replies, localEvents, sentTexts };
+  return {
+    relay,
+    calls,
+    lease,
+    leases,
+    replies,
+    localEvents,
+    sentTexts,
+    store,
+  };
 }
 
 async function relayOnce(relay: OutboxRelay): Promise<void> {
@@ -192,6 +201,26 @@ describe('OutboxRelay', () => {
     await relaying;
 
     expect(calls).toContain('remove 1,2,3');
+  });
+
+  it('relays once more when nudged while a relay is under way, which may have claimed before the new row was committed', async () => {
+    const { relay, calls, replies, store } = createRelay([row(1)]);
+    void replies.hold();
+    await relay.renewLease();
+    relay.nudge();
+    await waitFor(() => calls.includes('redis 1'), { message: 'row 1 sent' });
+    // Row 2 is committed now; the relay under way claimed before it.
+    (store.claim as jest.Mock).mockImplementationOnce(() =>
+      Promise.resolve([{ ...row(2), origin: 'another instance' }]),
+    );
+    relay.nudge();
+    replies.release();
+
+    await waitFor(() => calls.includes('remove 2'), { message: 'row 2 sent' });
+    expect(calls.filter((call) => call.startsWith('redis'))).toEqual([
+      'redis 1',
+      'redis 2',
+    ]);
   });
 
   it('keeps the first row Redis refuses and the later ones for the next attempt, unrecorded', async () => {

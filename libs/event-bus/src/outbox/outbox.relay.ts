@@ -47,6 +47,7 @@ export class OutboxRelay
   private running?: Promise<void>;
   private renewing?: Promise<void>;
   private stopped = false;
+  private nudgedWhileRunning = false;
   private lastError?: string;
   /** Until when (`performance.now()`) the lease surely holds. */
   private leaseHeldUntil = 0;
@@ -114,12 +115,26 @@ export class OutboxRelay
     return term === this.leaseTerm && performance.now() < this.leaseHeldUntil;
   }
 
-  /** Relays now (a publish in a transaction just wrote a row). */
+  /**
+   * Relays now (a publish in a transaction just wrote a row); when a relay
+   * is under way, once more after it, since it may have claimed before the
+   * row was committed.
+   */
   nudge(): void {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.nudgedWhileRunning = true;
+      return;
+    }
     this.running = this.relay()
       .catch((error: Error) => this.report(error))
-      .finally(() => (this.running = undefined));
+      .finally(() => {
+        this.running = undefined;
+        if (this.nudgedWhileRunning) {
+          this.nudgedWhileRunning = false;
+          this.nudge();
+        }
+      });
   }
 
   private async relay(): Promise<void> {
