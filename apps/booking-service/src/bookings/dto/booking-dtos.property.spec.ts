@@ -10,11 +10,13 @@ import { StepReasonDto } from './step-reason.dto.js';
 
 describe('booking-service DTOs under arbitrary input', () => {
   it.each<[string, new () => object, DtoSource, DtoPropertyOptions]>([
+    // BookingsService stores `locationId ?? null` and `notes ?? null`.
     [
       'CreateBookingDto',
       CreateBookingDto,
       'body',
       {
+        nullMeansAbsent: true,
         valid: {
           customerId: '0b0c9d4e-6a8e-4f3a-9c1e-2d3b4a5f6e7d',
           startsAt: '2030-06-01T09:00:00Z',

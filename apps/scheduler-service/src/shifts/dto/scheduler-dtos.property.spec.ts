@@ -23,7 +23,13 @@ const organization = { name: 'Acme', currency: 'EUR', hourlyRate: 2500 };
 
 describe('scheduler-service DTOs under arbitrary input', () => {
   it.each<[string, new () => object, DtoSource, DtoPropertyOptions]>([
-    ['CreateShiftDto', CreateShiftDto, 'body', { valid: shift }],
+    // The service stores `bookingId ?? null`: a null booking is no booking.
+    [
+      'CreateShiftDto',
+      CreateShiftDto,
+      'body',
+      { nullMeansAbsent: true, valid: shift },
+    ],
     // shiftChanges reads every null field as not given.
     [
       'UpdateShiftDto',
