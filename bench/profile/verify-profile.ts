@@ -24,7 +24,8 @@ import { userVerifiedPayload } from './user-verified-payload.js';
  */
 
 const EVENTS = Number(process.env.EVENTS ?? 64_000);
-const BATCH = Number(process.env.BATCH ?? 32);
+// A saturated publisher's batches: `MAX_BATCH_LEAVES`.
+const BATCH = Number(process.env.BATCH ?? 64);
 const ROUNDS = 3;
 
 /** Signs `envelopes` in batches of `BATCH`, as a saturated publisher does. */

@@ -20,9 +20,9 @@ describe('appending members to JSON text', () => {
     const envelope = { id: '1', data: { a: [1, 'two'] } };
     // Not names like '0', which objects order before all others.
     for (const members of cases.slice(0, 3)) {
-      expect(withMembersAppended(JSON.stringify(envelope), members)).toBe(
-        JSON.stringify(Object.assign({}, envelope, members)),
-      );
+      expect(
+        withMembersAppended(JSON.stringify(envelope), membersText(members)),
+      ).toBe(JSON.stringify(Object.assign({}, envelope, members)));
     }
   });
 });

@@ -23,11 +23,12 @@ export function membersText(members: Readonly<Record<string, string>>): string {
 }
 
 /**
- * `objectText`, the JSON text of a non-empty object, with `members` added
- * last: what `JSON.stringify` gives once they are added to the object (when
- * no name is an array index, which objects order first).
+ * `objectText`, the JSON text of a non-empty object, with members (their
+ * `membersText`) added last: what `JSON.stringify` gives once they are
+ * added to the object (when no name is an array index, which objects order
+ * first).
  */
 export const withMembersAppended = (
   objectText: string,
-  members: Readonly<Record<string, string>>,
-): string => `${objectText.slice(0, -1)}${membersText(members)}}`;
+  members: string,
+): string => `${objectText.slice(0, -1)}${members}}`;

@@ -278,20 +278,20 @@ export class EventTrust implements OnModuleInit {
       signedRoot(root, CURRENT_SCHEME),
       key,
     ).toString('base64url');
+    // The same for every envelope of the batch: written once.
+    const signedBy = { [ATTR.signature]: signature, [ATTR.keyId]: keyId };
+    const signedByText = membersText(signedBy);
     return unsigned.map((envelope, i) => {
-      const attributes: Record<SignatureAttribute, string> = {
-        [ATTR.signature]: signature,
-        [ATTR.keyId]: keyId,
-        [ATTR.proof]: proofs[i],
-      };
+      const proof = { [ATTR.proof]: proofs[i] };
       return {
         // Not a spread with new members after it, which V8 makes slowly.
         envelope: Object.assign(
           {},
           envelope,
-          attributes,
+          signedBy,
+          proof,
         ) as unknown as EventEnvelope,
-        text: withMembersAppended(texts[i], attributes),
+        text: withMembersAppended(texts[i], signedByText + membersText(proof)),
       };
     });
   }
