@@ -86,11 +86,11 @@ export function writeReport(dir: string, report: Report): string {
     '',
     '## Every configuration',
     '',
-    '| configuration | events per run | bytes | events/s per run | lost per run | CPU µs/event publisher / consumer | latency p50 / p95 / p99 (ms) |',
+    '| configuration | events per run | bytes | events/s per run | lost per run | CPU µs/event publisher / consumer / Redis | latency p50 / p95 / p99 (ms) |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...report.variants.map((variant) => {
       const s = variant.summary;
-      const cpu = `${s.publisherCpuUsPerEvent?.median ?? '-'} / ${s.consumerCpuUsPerEvent?.median ?? '-'}`;
+      const cpu = `${s.publisherCpuUsPerEvent?.median ?? '-'} / ${s.consumerCpuUsPerEvent?.median ?? '-'} / ${s.redisCpuUsPerEvent?.median ?? '-'}`;
       const latency = s.p99
         ? `${s.p50.median} / ${s.p95.median} / ${s.p99.median}`
         : '-';

@@ -11,7 +11,8 @@ type Metric =
   | 'eventsPerSecond'
   | 'p99'
   | 'publisherCpuUsPerEvent'
-  | 'consumerCpuUsPerEvent';
+  | 'consumerCpuUsPerEvent'
+  | 'redisCpuUsPerEvent';
 
 interface Ref {
   variant: string;
@@ -61,7 +62,10 @@ const atMost = (wanted: number, text?: string): Target => ({
 
 const eps = (variant: string): Ref => ({ variant, metric: 'eventsPerSecond' });
 const p99 = (variant: string): Ref => ({ variant, metric: 'p99' });
-const cpu = (variant: string, side: 'publisher' | 'consumer'): Ref => ({
+const cpu = (
+  variant: string,
+  side: 'publisher' | 'consumer' | 'redis',
+): Ref => ({
   variant,
   metric: `${side}CpuUsPerEvent`,
 });
@@ -156,6 +160,14 @@ const SPECS: RowSpec[] = [
       variant: 'broadcast.saturation.emit',
       metric: 'consumerCpuUsPerEvent',
     },
+  },
+  {
+    id: 'broadcast.cpu.redis',
+    section: 'cpu',
+    label:
+      'Redis CPU per event, EventBus.publish (stream append and PUBLISH) vs stock emit (µs)',
+    project: cpu('broadcast.saturation.bus', 'redis'),
+    baseline: cpu('broadcast.saturation.emit', 'redis'),
   },
   {
     id: 'durable.saturation.vs-emit',
@@ -265,6 +277,14 @@ const SPECS: RowSpec[] = [
       metric: 'consumerCpuUsPerEvent',
     },
     target: atMost(1, '<= 1.0x the raw streams loop plus the handler'),
+  },
+  {
+    id: 'durable.cpu.redis',
+    section: 'cpu',
+    label:
+      'Redis CPU per event, the durable bus vs the raw batched streams loop (µs)',
+    project: cpu('durable.saturation.bus', 'redis'),
+    baseline: cpu('durable.saturation.raw-batched', 'redis'),
   },
   // Issue 10: what signatures cost, each figure beside the same path with
   // them off (a bench-only pass-through), measured alternated in one phase.

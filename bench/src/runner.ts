@@ -65,6 +65,8 @@ export interface RunResult {
   firstError?: string;
   publisherCpuUsPerEvent: number;
   consumerCpuUsPerEvent?: number;
+  /** The redis-server's CPU (user + system) over the run, per event. */
+  redisCpuUsPerEvent: number;
   latencyMs?: Percentiles;
   messageBytes?: number;
 }
@@ -157,6 +159,7 @@ async function runPhase(
       const run = await runOnce(
         variant,
         children,
+        settings.redis,
         `${variant.id}#${round}`,
         count,
       );
@@ -175,6 +178,7 @@ async function runPhase(
 async function runOnce(
   variant: Variant,
   children: Map<string, Child>,
+  redis: Redis,
   run: string,
   count: number,
 ): Promise<RunResult> {
@@ -190,6 +194,8 @@ async function runOnce(
       }),
     ),
   );
+  if (SHOW_COMMAND_STATS) await redis.config('RESETSTAT');
+  const redisCpuBefore = await redisCpuMicros(redis);
   const sent = await publisher.request<PublishReply>({
     cmd: 'publish',
     run,
@@ -208,12 +214,19 @@ async function runOnce(
     const arrived = Math.min(count, sent.onStream ?? 0);
     return {
       ...base,
+      redisCpuUsPerEvent: round1(
+        ((await redisCpuMicros(redis)) - redisCpuBefore) / count,
+      ),
       eventsPerSecond: perSecond(arrived, sent.endAt - sent.startAt),
       lost: count - arrived,
       duplicates: 0,
     };
   }
   await waitForConsumers(consumers, count);
+  const redisCpu = (await redisCpuMicros(redis)) - redisCpuBefore;
+  if (SHOW_COMMAND_STATS) {
+    console.log(`${run}: ${await redis.info('commandstats')}`);
+  }
   const reports = await Promise.all(
     consumers.map((consumer) =>
       consumer.request<TallyReport>({ cmd: 'report' }),
@@ -239,6 +252,7 @@ async function runOnce(
     consumerCpuUsPerEvent: round1(
       reports.reduce((sum, report) => sum + report.cpuMicros, 0) / count,
     ),
+    redisCpuUsPerEvent: round1(redisCpu / count),
     latencyMs: variant.latency ? percentiles(latencies) : undefined,
   };
 }
@@ -277,6 +291,7 @@ function summarise(runs: RunResult[]): Record<string, Summary> {
     eventsPerSecond: runs.map((run) => run.eventsPerSecond),
     publisherCpuUsPerEvent: runs.map((run) => run.publisherCpuUsPerEvent),
     consumerCpuUsPerEvent: runs.map((run) => run.consumerCpuUsPerEvent),
+    redisCpuUsPerEvent: runs.map((run) => run.redisCpuUsPerEvent),
     p50: runs.map((run) => run.latencyMs?.p50),
     p95: runs.map((run) => run.latencyMs?.p95),
     p99: runs.map((run) => run.latencyMs?.p99),
@@ -302,6 +317,24 @@ export function summaryOf(values: number[]): Summary {
 }
 
 const STALL_MS = 45_000;
+
+/**
+ * `BENCH_REDIS_COMMAND_STATS=1`: print, after each run, what each Redis
+ * command cost in it (`INFO commandstats`, commands inside scripts too).
+ */
+const SHOW_COMMAND_STATS = process.env.BENCH_REDIS_COMMAND_STATS === '1';
+
+/**
+ * The bench's private redis-server's CPU so far (`INFO cpu`, user + system
+ * of all its threads), in µs: Redis's share of an event's cost, which the
+ * publisher's and consumer's own figures leave out.
+ */
+async function redisCpuMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}
 
 export const round1 = (value: number) => Math.round(value * 10) / 10;
 const perSecond = (events: number, ms: number) =>

@@ -18,6 +18,7 @@ import {
   streamKey,
   type EventEnvelope,
 } from '@app/event-bus';
+import { TRIM_EVERY } from '../../libs/event-bus/src/history/history-index.js';
 import {
   startRedisServer,
   waitFor,
@@ -128,7 +129,8 @@ describe('the publish path', () => {
     );
     expect(inScripts.filter((c) => c === 'xadd')).toHaveLength(20);
     expect(inScripts.filter((c) => c === 'publish')).toHaveLength(20);
-    expect(inScripts.filter((c) => c === 'zadd')).toHaveLength(60);
+    // One history index entry each: its flow's.
+    expect(inScripts.filter((c) => c === 'zadd')).toHaveLength(20);
     expect(inScripts).not.toContain('set');
   });
 
@@ -217,9 +219,60 @@ describe('the publish path', () => {
     expect(registrations.map((event) => event.id)).toEqual([first.event.id]);
     expect(latest.map((event) => event.id)).toEqual([second.event.id]);
     expect(await raw.keys('eventbus:history:event:*')).toEqual([]);
+    expect(await raw.keys('eventbus:history:type:*')).toEqual([]);
+    expect(await raw.exists('eventbus:history:all')).toBe(0);
     const ttl = await raw.ttl(`eventbus:history:correlation:${correlationId}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(600);
+  });
+
+  it('answers by type and across types from the streams, leaving out replays and forgeries', async () => {
+    const first = await bus.publish('user.registered', registered());
+    const second = await bus.publish('user.verified', {
+      userId: randomUUID(),
+      email: 'ada@example.com',
+      name: 'Ada',
+      timestamp: new Date().toISOString(),
+    });
+    const [[, fields]] = await raw.xrevrange(STREAM, '+', '-', 'COUNT', 1);
+    const text = fields[1];
+    // Written to Redis directly: a tampered copy, a non-envelope, a replay.
+    await raw.xadd(STREAM, '*', 'envelope', text.replace('"Ada"', '"Eve"'));
+    await raw.xadd(STREAM, '*', 'envelope', '{"not":"an event"}');
+    await raw.xadd(STREAM, '*', 'envelope', text, 'group', 'booking-service');
+    const history = app.get(EventHistory);
+
+    const registrations = await history.queryRedis({
+      eventType: 'user.registered',
+      limit: 2,
+    });
+    const latest = await history.queryRedis({ limit: 2 });
+
+    expect(registrations[0]).toEqual({
+      ...first.event,
+      data: { ...first.event.data, verificationToken: REDACTED },
+    });
+    expect(registrations).toHaveLength(2);
+    expect(registrations[1].time <= first.event.time).toBe(true);
+    expect(latest.map((event) => event.id)).toEqual([
+      second.event.id,
+      first.event.id,
+    ]);
+  });
+
+  it('trims expired members of a flow’s index on one publish in TRIM_EVERY', async () => {
+    const correlationId = `trim-${randomUUID()}`;
+    const key = `eventbus:history:correlation:${correlationId}`;
+    await raw.zadd(key, 1, 'long-expired');
+
+    await Promise.all(
+      Array.from({ length: TRIM_EVERY }, () =>
+        bus.publish('user.registered', registered(), { correlationId }),
+      ),
+    );
+
+    expect(await raw.zscore(key, 'long-expired')).toBeNull();
+    expect(await raw.zcard(key)).toBe(TRIM_EVERY);
   });
 
   it('closes the publisher promptly while Redis is unreachable', async () => {

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EVENT_CATALOGUE } from '@app/contracts';
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_HISTORY_TTL_SECONDS,
@@ -7,12 +8,16 @@ import {
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { parseEnvelope } from '../envelope/envelope-parser.js';
 import { redactSensitive } from '../envelope/redact.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { compareIds, idAt } from '../retention/stream-ids.js';
 import {
   ENVELOPE_FIELD,
+  TARGET_GROUP_FIELD,
   streamKey,
 } from '../transport/streams/redis-streams.constants.js';
+import { EventTrust } from '../trust/event-trust.js';
 import { HistoryIndex, type HistoryIndexEntry } from './history-index.js';
 
 export interface HistoryQuery {
@@ -29,8 +34,8 @@ const LOCAL_HISTORY_SIZE = 1_000;
  * Published events, newest first, sensitive payload fields redacted, for
  * `EVENT_HISTORY_TTL_SECONDS`: in Redis (shared by every instance) and in a
  * small in-memory ring per instance. In Redis the events are read from their
- * streams; the history keeps only an index of them (see `HistoryIndex`),
- * which the publisher writes with each append.
+ * streams; the history keeps only an index of each flow's events (see
+ * `HistoryIndex`), which the publisher writes with each append.
  */
 @Injectable()
 export class EventHistory {
@@ -42,6 +47,7 @@ export class EventHistory {
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
+    @Optional() private readonly trust?: EventTrust,
   ) {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.index = new HistoryIndex(
@@ -63,61 +69,161 @@ export class EventHistory {
   }
 
   /**
-   * Events of the index that match, read from their streams, redacted. An
-   * event trimmed from its stream meanwhile is left out.
+   * The newest events that match, read from their streams, each checked as
+   * a consumer would (envelope, signature, source; not its age) and
+   * redacted. A flow's events come through its correlation index; the rest
+   * straight from the streams, whose entry ids are append times: one type's
+   * stream, or every catalogue type's merged. Replays (entries for one
+   * group) and events trimmed from their stream meanwhile are left out.
    */
   async queryRedis(query: HistoryQuery): Promise<EventEnvelope[]> {
     if (!this.redis) return [];
     const limit = query.limit ?? 50;
-    const narrowed = Boolean(query.correlationId && query.eventType);
-    // The narrower index first; the other filter is applied to what it gives.
-    const scored = await this.redis.zrevrangebyscore(
-      this.index.key(query),
+    const events: EventEnvelope[] = [];
+    const take = (candidate: StoredEvent) => {
+      const event = this.authentic(candidate);
+      if (event && matches(event, query)) events.push(redactSensitive(event));
+      return events.length < limit;
+    };
+    if (query.correlationId) {
+      const indexed = await this.indexedEntries(
+        this.redis,
+        query.correlationId,
+        // The type is filtered after the index: read further for it.
+        query.eventType ? limit * 10 : limit,
+      );
+      for (const candidate of indexed) if (!take(candidate)) break;
+    } else {
+      const types = query.eventType
+        ? [query.eventType]
+        : Object.keys(EVENT_CATALOGUE);
+      await this.mergeStreams(this.redis, types, limit, take);
+    }
+    return events;
+  }
+
+  /** The indexed entries of a flow, newest first, read from their streams. */
+  private async indexedEntries(
+    redis: Redis,
+    correlationId: string,
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const scored = await redis.zrevrangebyscore(
+      this.index.key(correlationId),
       '+inf',
       this.index.expiredBefore(),
       'WITHSCORES',
       'LIMIT',
       0,
-      narrowed ? limit * 10 : limit,
+      limit,
     );
     const entries: HistoryIndexEntry[] = [];
-    for (let i = 0; i + 1 < scored.length && entries.length < limit; i += 2) {
+    for (let i = 0; i + 1 < scored.length; i += 2) {
       const entry = this.index.parse(scored[i], Number(scored[i + 1]));
-      if (entry && (!query.eventType || entry.type === query.eventType)) {
-        entries.push(entry);
-      }
+      if (entry) entries.push(entry);
     }
     if (entries.length === 0) return [];
-    const reads = this.redis.pipeline();
+    const reads = redis.pipeline();
     for (const { type, entryId } of entries) {
       reads.xrange(streamKey(this.keyPrefix, type), entryId, entryId);
     }
     const results = (await reads.exec()) ?? [];
-    return results
-      .map(([error, rows], position) =>
-        error ? undefined : eventOf(rows, entries[position]),
-      )
-      .filter((event): event is EventEnvelope => event !== undefined)
-      .filter((event) => matches(event, query))
-      .map(redactSensitive);
+    return results.flatMap(([error, rows], position): StoredEvent[] => {
+      const fields = (rows as StreamEntry[] | null)?.[0]?.[1];
+      if (error || !fields) return [];
+      const stored = storedEvent(entries[position].type, fields);
+      return stored ? [stored] : [];
+    });
+  }
+
+  /**
+   * Hands `take` the entries of the streams of `types` within the TTL,
+   * newest first across them (replays skipped), until it answers false or
+   * none is left. Each stream is read a page of `pageSize` at a time, only
+   * as far as the merge gets.
+   */
+  private async mergeStreams(
+    redis: Redis,
+    types: string[],
+    pageSize: number,
+    take: (candidate: StoredEvent) => boolean,
+  ): Promise<void> {
+    const oldest = idAt(this.index.expiredBefore());
+    const cursors = types.map((type) => ({
+      type,
+      key: streamKey(this.keyPrefix, type),
+      page: [] as StreamEntry[],
+      before: '+',
+      more: true,
+    }));
+    const refill = async (cursor: (typeof cursors)[number]) => {
+      cursor.page = await redis.xrevrange(
+        cursor.key,
+        cursor.before,
+        oldest,
+        'COUNT',
+        pageSize,
+      );
+      cursor.more = cursor.page.length === pageSize;
+      if (cursor.more) cursor.before = `(${cursor.page.at(-1)![0]}`;
+    };
+    await Promise.all(cursors.map(refill));
+    for (;;) {
+      let newest: (typeof cursors)[number] | undefined;
+      for (const cursor of cursors) {
+        if (cursor.page.length === 0 && cursor.more) await refill(cursor);
+        if (
+          cursor.page.length > 0 &&
+          (!newest || compareIds(cursor.page[0][0], newest.page[0][0]) > 0)
+        ) {
+          newest = cursor;
+        }
+      }
+      if (!newest) return;
+      const [, fields] = newest.page.shift()!;
+      const stored = storedEvent(newest.type, fields);
+      if (stored && !take(stored)) return;
+    }
+  }
+
+  /** The envelope of a stored event, if it passes a consumer's checks. */
+  private authentic({ type, text }: StoredEvent): EventEnvelope | undefined {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    // Kept events are old by design: every check but their age.
+    const parsed = parseEnvelope(
+      type,
+      raw,
+      this.trust
+        ? (envelope, signed) =>
+            this.trust!.open(envelope, { checkAge: false, text: signed })
+        : undefined,
+      text,
+    );
+    return parsed.ok ? parsed.envelope : undefined;
   }
 }
 
-/** The envelope of a stream entry, if it is the indexed event. */
-function eventOf(
-  rows: unknown,
-  entry: HistoryIndexEntry,
-): EventEnvelope | undefined {
-  const fields = (rows as Array<[string, string[]]> | null)?.[0]?.[1];
-  if (!fields) return undefined;
-  const index = fields.indexOf(ENVELOPE_FIELD);
-  if (index < 0 || index % 2 !== 0) return undefined;
-  try {
-    const event = JSON.parse(fields[index + 1]) as EventEnvelope;
-    return event?.id === entry.id ? event : undefined;
-  } catch {
-    return undefined;
+type StreamEntry = [id: string, fields: string[]];
+
+/** An event as its stream keeps it: its type and envelope text. */
+interface StoredEvent {
+  type: string;
+  text: string;
+}
+
+/** The event of a stream entry's fields; none for a replay (one group's). */
+function storedEvent(type: string, fields: string[]): StoredEvent | undefined {
+  let text: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === TARGET_GROUP_FIELD) return undefined;
+    if (fields[i] === ENVELOPE_FIELD) text = fields[i + 1];
   }
+  return text === undefined ? undefined : { type, text };
 }
 
 function matches(event: EventEnvelope, query: HistoryQuery): boolean {

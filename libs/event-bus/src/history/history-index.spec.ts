@@ -1,5 +1,5 @@
 import { createEventEnvelope } from '../envelope/event-envelope.js';
-import { HistoryIndex } from './history-index.js';
+import { HistoryIndex, TRIM_EVERY } from './history-index.js';
 
 const event = createEventEnvelope({
   type: 'user.deleted',
@@ -12,12 +12,10 @@ const event = createEventEnvelope({
 describe('HistoryIndex', () => {
   const index = new HistoryIndex('eventbus:history:', 60);
 
-  it('indexes an event under all events, its type and its correlation id', () => {
-    expect(index.keysOf(event)).toEqual([
-      'eventbus:history:all',
-      'eventbus:history:type:user.deleted',
+  it('indexes an event under its correlation id', () => {
+    expect(index.key(event.correlationid)).toBe(
       'eventbus:history:correlation:flow 1 "quoted"',
-    ]);
+    );
   });
 
   it('reads back what the publisher writes after the stream entry id', () => {
@@ -42,5 +40,20 @@ describe('HistoryIndex', () => {
 
   it('forgets entries older than its TTL', () => {
     expect(index.expiredBefore(1_000_000)).toBe(1_000_000 - 60_000);
+  });
+
+  it('has one publish in TRIM_EVERY trim its index, not each', () => {
+    const fresh = new HistoryIndex('eventbus:history:', 60);
+    const trims = Array.from({ length: TRIM_EVERY * 3 }, () =>
+      fresh.trimBefore(1_000_000),
+    );
+
+    expect(trims.filter((trim) => trim === '')).toHaveLength(
+      (TRIM_EVERY - 1) * 3,
+    );
+    expect(trims.filter((trim) => trim !== '')).toEqual([
+      940_000, 940_000, 940_000,
+    ]);
+    expect(trims[TRIM_EVERY - 1]).toBe(940_000);
   });
 });

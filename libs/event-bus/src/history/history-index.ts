@@ -12,35 +12,32 @@ export interface HistoryIndexEntry {
   time: number;
 }
 
-/** Which index a history query reads. */
-export interface HistoryIndexFilter {
-  eventType?: string;
-  correlationId?: string;
-}
-
 /**
- * The history's index in Redis, owner of its format: three sorted sets
- * (every event, per type, per correlation id) scored by publication time,
- * whose members name an event and its stream entry. The events themselves
- * stay in their streams, the one copy; the publisher writes the index in the
- * same script as the append, the history reads it.
+ * The history's index in Redis, owner of its format: one sorted set per
+ * correlation id, scored by publication time, whose members name an event
+ * and its stream entry. The events themselves stay in their streams, the
+ * one copy, which also answer the queries by type and time (their entry
+ * ids are times); only a flow's events, spread over many streams, need an
+ * index. The publisher writes it in the same script as the append, the
+ * history reads it.
  *
  * A member is `<entry id> <JSON [id, type, correlation id, source]>`: the
- * entry id (which has no space) makes it unique.
+ * entry id (which has no space) makes it unique. Each write renews the
+ * key's TTL, so an idle flow's index goes whole; the members of a flow
+ * still in use that are past the TTL are removed on one publish in
+ * `TRIM_EVERY` (`trimBefore`), not on each.
  */
 export class HistoryIndex {
+  private publishes = 0;
+
   constructor(
     private readonly prefix: string,
     readonly ttlSeconds: number,
   ) {}
 
-  /** The keys an event is indexed under: every event, its type, its correlation id. */
-  keysOf(event: EventEnvelope): [string, string, string] {
-    return [
-      this.key(),
-      this.key({ eventType: event.type }),
-      this.key({ correlationId: event.correlationid }),
-    ];
+  /** The index of one correlation id. */
+  key(correlationId: string): string {
+    return `${this.prefix}correlation:${correlationId}`;
   }
 
   /** The member's text after the entry id, which only Redis knows. */
@@ -53,18 +50,19 @@ export class HistoryIndex {
     ]);
   }
 
-  /** The narrowest index for a query: correlation id, else type, else all. */
-  key(filter: HistoryIndexFilter = {}): string {
-    if (filter.correlationId) {
-      return `${this.prefix}correlation:${filter.correlationId}`;
-    }
-    if (filter.eventType) return `${this.prefix}type:${filter.eventType}`;
-    return `${this.prefix}all`;
-  }
-
   /** Entries older than this (ms) have left the history. */
   expiredBefore(now = Date.now()): number {
     return now - this.ttlSeconds * 1_000;
+  }
+
+  /**
+   * For the publisher, once per event: the time below which the event's
+   * index drops older members, on one publish in `TRIM_EVERY`; otherwise
+   * `''` (no trim).
+   */
+  trimBefore(now = Date.now()): number | '' {
+    this.publishes = (this.publishes + 1) % TRIM_EVERY;
+    return this.publishes === 0 ? this.expiredBefore(now) : '';
   }
 
   /** Reads a member back; `undefined` for anything not written by `fieldsOf`. */
@@ -94,3 +92,6 @@ export class HistoryIndex {
     }
   }
 }
+
+/** One publish in this many trims its flow's index of expired members. */
+export const TRIM_EVERY = 64;

@@ -26,39 +26,37 @@ const CLOSE_GRACE_MS = 500;
  * One event, one command, one atomic step in Redis: the append to the
  * type's stream (durable consumers), the broadcast as Nest's Redis transport
  * wire message `{"pattern":<type>,"data":<envelope>}` on the channel named by
- * the type (stock Nest subscribers), and the history's index entry, which
- * needs the entry id that only the append knows. The envelope's JSON travels
- * once. The index is best effort (`pcall`): it never fails a publish.
+ * the type (stock Nest subscribers), and the entry in its correlation id's
+ * history index, which needs the entry id that only the append knows. The
+ * envelope's JSON travels once. The index is best effort (`pcall`): it never
+ * fails a publish.
  *
- * KEYS: stream, history (all), history (type), history (correlation id).
+ * KEYS: stream, history index of the correlation id.
  * ARGV: envelope JSON, envelope field, channel, pattern as JSON, time (ms),
- * index entries older than this (ms) go, index TTL (s), index fields.
+ * index TTL (s), index fields, index members older than this (ms) go, or ''.
  */
 const PUBLISH_SCRIPT = `
 local entry = redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[1])
 redis.call('PUBLISH', ARGV[3], '{"pattern":' .. ARGV[4] .. ',"data":' .. ARGV[1] .. '}')
-local member = entry .. ' ' .. ARGV[8]
-for i = 2, 4 do
-  redis.pcall('ZADD', KEYS[i], ARGV[5], member)
-  redis.pcall('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[6])
-  redis.pcall('EXPIRE', KEYS[i], ARGV[7])
+redis.pcall('ZADD', KEYS[2], ARGV[5], entry .. ' ' .. ARGV[7])
+redis.pcall('EXPIRE', KEYS[2], ARGV[6])
+if ARGV[8] ~= '' then
+  redis.pcall('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[8])
 end
 return entry
 `;
 
 type PublishCommand = (
   stream: string,
-  historyAll: string,
-  historyType: string,
-  historyCorrelation: string,
+  historyIndex: string,
   envelope: string,
   envelopeField: string,
   channel: string,
   pattern: string,
   time: number,
-  expiredBefore: number,
   ttlSeconds: number,
   indexFields: string,
+  trimBefore: number | '',
 ) => Promise<string>;
 
 /** Redis did not take the event; it was not sent. */
@@ -72,7 +70,7 @@ export class EventNotSentError extends Error {
 /**
  * Sends each event to Redis in one command (see `PUBLISH_SCRIPT`): appended
  * to its stream for durable consumers, broadcast over Nest's Redis transport,
- * indexed in the history. Concurrent publishes share round trips (ioredis
+ * indexed in the history under its correlation id. Concurrent publishes share round trips (ioredis
  * auto-pipelining: the commands of one tick go out in one write).
  *
  * `send` and `publishNow` throw when Redis does not take the event; the bus
@@ -111,7 +109,7 @@ export class RedisEventPublisher {
       retryStrategy: busReconnectDelay,
     });
     this.redis.defineCommand('publishEvent', {
-      numberOfKeys: 4,
+      numberOfKeys: 2,
       lua: PUBLISH_SCRIPT,
     });
     this.publishCommand = (
@@ -178,21 +176,18 @@ export class RedisEventPublisher {
   ): Promise<void> {
     if (!this.ready) throw new EventNotSentError('Redis is not connected');
     const { history } = this.options;
-    const [all, byType, byCorrelation] = history.keysOf(event);
     try {
       await this.publishCommand(
         streamKey(this.options.keyPrefix, event.type),
-        all,
-        byType,
-        byCorrelation,
+        history.key(event.correlationid),
         json,
         ENVELOPE_FIELD,
         event.type,
         JSON.stringify(event.type),
         Date.parse(event.time),
-        history.expiredBefore(),
         history.ttlSeconds,
         history.fieldsOf(event),
+        history.trimBefore(),
       );
     } catch (error) {
       throw new EventNotSentError((error as Error).message);
