@@ -21,43 +21,69 @@ const SETTLE_AFTER_RECONNECT_MS = 1_000;
 const FLUSH_RETRY_MS = 1_000;
 /** How long `close()` lets commands in flight finish before disconnecting. */
 const CLOSE_GRACE_MS = 500;
+/**
+ * Events per script call at most: a script holds Redis for its whole run
+ * (about 10 µs an event here), so a long one would delay every client.
+ */
+const MAX_EVENTS_PER_COMMAND = 64;
+/** How the script answers for an event Redis refused. */
+const REFUSED = 'REFUSED ';
 
 /**
- * One event, one command, one atomic step in Redis: the append to the
- * type's stream (durable consumers), the broadcast as Nest's Redis transport
- * wire message `{"pattern":<type>,"data":<envelope>}` on the channel named by
- * the type (stock Nest subscribers), and the entry in its correlation id's
- * history index, which needs the entry id that only the append knows. The
- * envelope's JSON travels once. The index is best effort (`pcall`): it never
- * fails a publish.
+ * The events sent in one turn of the event loop, in one command and one
+ * atomic step in Redis. For each: the append to the type's stream (durable
+ * consumers), the broadcast as Nest's Redis transport wire message
+ * `{"pattern":<type>,"data":<envelope>}` on the channel named by the type
+ * (stock Nest subscribers), and the entry in its correlation id's history
+ * index, which needs the entry id that only the append knows. The
+ * envelope's JSON travels once. The index is best effort (`pcall`): it
+ * never fails a publish. An event Redis refuses (an ACL that forbids its
+ * stream, memory full) fails alone: its reply is `REFUSED` and the reason,
+ * the others' their entry ids.
  *
- * KEYS: stream, history index of the correlation id.
- * ARGV: envelope JSON, envelope field, channel, pattern as JSON, time (ms),
- * index TTL (s), index fields, index members older than this (ms) go, or ''.
+ * KEYS: per event, its stream and its correlation id's history index.
+ * ARGV: envelope field, index TTL (s), then per event: envelope JSON,
+ * channel, pattern as JSON, time (ms), index fields, and the time (ms)
+ * before which index members go, or ''.
  */
 const PUBLISH_SCRIPT = `
-local entry = redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[1])
-redis.call('PUBLISH', ARGV[3], '{"pattern":' .. ARGV[4] .. ',"data":' .. ARGV[1] .. '}')
-redis.pcall('ZADD', KEYS[2], ARGV[5], entry .. ' ' .. ARGV[7])
-redis.pcall('EXPIRE', KEYS[2], ARGV[6])
-if ARGV[8] ~= '' then
-  redis.pcall('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[8])
+local replies = {}
+for i = 1, #KEYS / 2 do
+  local index = KEYS[2 * i]
+  local a = 2 + (i - 1) * 6
+  local entry = redis.pcall('XADD', KEYS[2 * i - 1], '*', ARGV[1], ARGV[a + 1])
+  local sent = type(entry) == 'string' and entry
+  if sent then
+    sent = redis.pcall('PUBLISH', ARGV[a + 2], '{"pattern":' .. ARGV[a + 3] .. ',"data":' .. ARGV[a + 1] .. '}')
+  end
+  if type(sent) == 'table' then
+    replies[i] = '${REFUSED}' .. tostring(sent.err)
+  elseif not sent then
+    replies[i] = '${REFUSED}' .. tostring(entry.err)
+  else
+    redis.pcall('ZADD', index, ARGV[a + 4], entry .. ' ' .. ARGV[a + 5])
+    redis.pcall('EXPIRE', index, ARGV[2])
+    if ARGV[a + 6] ~= '' then
+      redis.pcall('ZREMRANGEBYSCORE', index, '-inf', ARGV[a + 6])
+    end
+    replies[i] = entry
+  end
 end
-return entry
+return replies
 `;
 
+/** `numberOfKeys`, then the keys and arguments of `PUBLISH_SCRIPT`. */
 type PublishCommand = (
-  stream: string,
-  historyIndex: string,
-  envelope: string,
-  envelopeField: string,
-  channel: string,
-  pattern: string,
-  time: number,
-  ttlSeconds: number,
-  indexFields: string,
-  trimBefore: number | '',
-) => Promise<string>;
+  numberOfKeys: number,
+  ...keysAndArgs: Array<string | number>
+) => Promise<string[]>;
+
+interface QueuedEvent {
+  event: EventEnvelope;
+  json: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
 
 /** Redis did not take the event; it was not sent. */
 export class EventNotSentError extends Error {
@@ -82,6 +108,7 @@ export class RedisEventPublisher {
   private readonly redis: Redis;
   private readonly publishCommand: PublishCommand;
   private readonly buffer: EventEnvelope[] = [];
+  private queued: QueuedEvent[] = [];
   private ready = false;
   private settled = false;
   private everReady = false;
@@ -108,13 +135,10 @@ export class RedisEventPublisher {
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       retryStrategy: busReconnectDelay,
     });
-    this.redis.defineCommand('publishEvent', {
-      numberOfKeys: 2,
-      lua: PUBLISH_SCRIPT,
-    });
+    this.redis.defineCommand('publishEvents', { lua: PUBLISH_SCRIPT });
     this.publishCommand = (
-      this.redis as unknown as { publishEvent: PublishCommand }
-    ).publishEvent.bind(this.redis);
+      this.redis as unknown as { publishEvents: PublishCommand }
+    ).publishEvents.bind(this.redis);
   }
 
   /** Redis takes events now. */
@@ -175,24 +199,61 @@ export class RedisEventPublisher {
     json = JSON.stringify(event),
   ): Promise<void> {
     if (!this.ready) throw new EventNotSentError('Redis is not connected');
-    const { history } = this.options;
-    try {
-      await this.publishCommand(
-        streamKey(this.options.keyPrefix, event.type),
+    await new Promise<void>((resolve, reject) => {
+      if (this.queued.length === 0) {
+        // After the promise jobs of this turn: every publish they continue
+        // joins the same command.
+        process.nextTick(() => this.sendQueued());
+      }
+      this.queued.push({ event, json, resolve, reject });
+    });
+    this.stats.count('published', event.type);
+  }
+
+  private sendQueued(): void {
+    const queued = this.queued;
+    this.queued = [];
+    for (let at = 0; at < queued.length; at += MAX_EVENTS_PER_COMMAND) {
+      void this.sendTogether(queued.slice(at, at + MAX_EVENTS_PER_COMMAND));
+    }
+  }
+
+  private async sendTogether(events: QueuedEvent[]): Promise<void> {
+    const { history, keyPrefix } = this.options;
+    const keys: string[] = [];
+    const args: Array<string | number> = [ENVELOPE_FIELD, history.ttlSeconds];
+    for (const { event, json } of events) {
+      keys.push(
+        streamKey(keyPrefix, event.type),
         history.key(event.correlationid),
+      );
+      args.push(
         json,
-        ENVELOPE_FIELD,
         event.type,
         JSON.stringify(event.type),
         Date.parse(event.time),
-        history.ttlSeconds,
         history.fieldsOf(event),
         history.trimBefore(),
       );
-    } catch (error) {
-      throw new EventNotSentError((error as Error).message);
     }
-    this.stats.count('published', event.type);
+    let replies: string[];
+    try {
+      replies = await this.publishCommand(keys.length, ...keys, ...args);
+    } catch (error) {
+      const notSent = new EventNotSentError((error as Error).message);
+      for (const { reject } of events) reject(notSent);
+      return;
+    }
+    events.forEach(({ resolve, reject }, i) => {
+      const reply = replies[i];
+      if (typeof reply !== 'string') {
+        reject(new EventNotSentError('Redis did not answer for it'));
+      } else if (reply.startsWith(REFUSED)) {
+        reject(new EventNotSentError(reply.slice(REFUSED.length)));
+      } else {
+        resolve();
+      }
+    });
   }
 
   /**
