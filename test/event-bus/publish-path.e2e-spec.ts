@@ -250,7 +250,7 @@ describe('the publish path', () => {
     expect(ttl).toBeLessThanOrEqual(600);
   });
 
-  it('answers by type and across types from the streams, leaving out replays and forgeries', async () => {
+  it('answers by type and across types from the streams, leaving out replays, forgeries and keys that are not streams', async () => {
     const first = await bus.publish('user.registered', registered());
     const second = await bus.publish('user.verified', {
       userId: randomUUID(),
@@ -264,6 +264,7 @@ describe('the publish path', () => {
     await raw.xadd(STREAM, '*', 'envelope', text.replace('"Ada"', '"Eve"'));
     await raw.xadd(STREAM, '*', 'envelope', '{"not":"an event"}');
     await raw.xadd(STREAM, '*', 'envelope', text, 'group', 'booking-service');
+    await raw.set(streamKey('eventbus:', 'shift.cancelled'), 'not a stream');
     const history = app.get(EventHistory);
 
     const registrations = await history.queryRedis({
@@ -282,6 +283,7 @@ describe('the publish path', () => {
       second.event.id,
       first.event.id,
     ]);
+    await raw.del(streamKey('eventbus:', 'shift.cancelled'));
   });
 
   it('trims expired members of a flow’s index on one publish in TRIM_EVERY', async () => {

@@ -27,6 +27,9 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+/** Entries read at a time from each stream a query across types merges. */
+const MERGE_PAGE_SIZE = 100;
+
 /** Events kept in memory per instance for `source=local`. */
 const LOCAL_HISTORY_SIZE = 1_000;
 
@@ -97,7 +100,12 @@ export class EventHistory {
       const types = query.eventType
         ? [query.eventType]
         : Object.keys(EVENT_CATALOGUE);
-      await this.mergeStreams(this.redis, types, limit, take);
+      await this.mergeStreams(
+        this.redis,
+        types,
+        Math.min(limit, MERGE_PAGE_SIZE),
+        take,
+      );
     }
     return events;
   }
@@ -157,13 +165,13 @@ export class EventHistory {
       more: true,
     }));
     const refill = async (cursor: (typeof cursors)[number]) => {
-      cursor.page = await redis.xrevrange(
-        cursor.key,
-        cursor.before,
-        oldest,
-        'COUNT',
-        pageSize,
-      );
+      // A key that is not a stream (written by hand) holds no events.
+      cursor.page = await redis
+        .xrevrange(cursor.key, cursor.before, oldest, 'COUNT', pageSize)
+        .catch((error: Error) => {
+          if (!error.message.startsWith('WRONGTYPE')) throw error;
+          return [];
+        });
       cursor.more = cursor.page.length === pageSize;
       if (cursor.more) cursor.before = `(${cursor.page.at(-1)![0]}`;
     };
