@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import { register } from 'prom-client';
 import { DatabaseModule } from '@app/common';
 import type { EventPayload } from '@app/contracts';
 import {
@@ -44,6 +45,13 @@ const streamIds = async (raw: Redis): Promise<string[]> =>
   (await raw.xrange(STREAM, '-', '+')).map(
     ([, fields]) => (JSON.parse(fields[1]) as EventEnvelope).id,
   );
+
+/** Events refused by the trust checks so far, in this process. */
+const refusedCount = async (): Promise<number> => {
+  const metric = register.getSingleMetric('eventbus_events_untrusted_total');
+  const { values } = (await metric?.get()) ?? { values: [] };
+  return values.reduce((sum, { value }) => sum + value, 0);
+};
 
 /** Resolves with `promise`, or rejects once `ms` have passed. */
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
@@ -266,6 +274,7 @@ describe('the publish path', () => {
     await raw.xadd(STREAM, '*', 'envelope', text, 'group', 'booking-service');
     await raw.set(streamKey('eventbus:', 'shift.cancelled'), 'not a stream');
     const history = app.get(EventHistory);
+    const refusedBefore = await refusedCount();
 
     const registrations = await history.queryRedis({
       eventType: 'user.registered',
@@ -283,6 +292,8 @@ describe('the publish path', () => {
       second.event.id,
       first.event.id,
     ]);
+    // Listing a forgery is not a refused delivery.
+    expect(await refusedCount()).toBe(refusedBefore);
     await raw.del(streamKey('eventbus:', 'shift.cancelled'));
   });
 

@@ -202,13 +202,18 @@ export class EventHistory {
     } catch {
       return undefined;
     }
-    // Kept events are old by design: every check but their age.
+    // Kept events are old by design: every check but their age. Not
+    // counted as refused deliveries: listing one delivers nothing.
     const parsed = parseEnvelope(
       type,
       raw,
       this.trust
         ? (envelope, signed) =>
-            this.trust!.open(envelope, { checkAge: false, text: signed })
+            this.trust!.open(envelope, {
+              checkAge: false,
+              text: signed,
+              count: false,
+            })
         : undefined,
       text,
     );

@@ -67,6 +67,11 @@ export interface OpenOptions {
   checkAge?: boolean;
   /** The JSON text the envelope was parsed from, when the caller has it. */
   text?: string;
+  /**
+   * Count a refusal in `eventbus_events_untrusted_total`; default true.
+   * False for reads that deliver nothing (the history listing a stream).
+   */
+  count?: boolean;
 }
 
 export interface SealOptions {
@@ -329,7 +334,9 @@ export class EventTrust implements OnModuleInit {
   open(envelope: EventEnvelope, options: OpenOptions = {}): ParsedEnvelope {
     const result = this.check(envelope as Envelope, options);
     if (!result.ok) {
-      this.rejections.inc({ type: envelope.type, reason: result.rejection });
+      if (options.count !== false) {
+        this.rejections.inc({ type: envelope.type, reason: result.rejection });
+      }
       return {
         ok: false,
         reason: `untrusted event (${result.rejection}): ${result.reason}`,
