@@ -8,6 +8,7 @@ import {
   InjectEventBusOptions,
 } from '../event-bus.constants.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { fieldOf } from '../dead-letters/dead-letter.codec.js';
 import { parseEnvelope } from '../envelope/envelope-parser.js';
 import { redactSensitive } from '../envelope/redact.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
@@ -92,8 +93,8 @@ export class EventHistory {
       const indexed = await this.indexedEntries(
         this.redis,
         query.correlationId,
-        // The type is filtered after the index: read further for it.
-        query.eventType ? limit * 10 : limit,
+        query.eventType,
+        limit,
       );
       for (const candidate of indexed) if (!take(candidate)) break;
     } else {
@@ -110,10 +111,15 @@ export class EventHistory {
     return events;
   }
 
-  /** The indexed entries of a flow, newest first, read from their streams. */
+  /**
+   * The indexed entries of a flow (of `eventType` only, when given), newest
+   * first, read from their streams: the type is filtered on the index, before
+   * any stream is read or entry checked.
+   */
   private async indexedEntries(
     redis: Redis,
     correlationId: string,
+    eventType: string | undefined,
     limit: number,
   ): Promise<StoredEvent[]> {
     const scored = await redis.zrevrangebyscore(
@@ -123,12 +129,15 @@ export class EventHistory {
       'WITHSCORES',
       'LIMIT',
       0,
-      limit,
+      // The type is filtered after the index: read further for it.
+      eventType ? limit * 10 : limit,
     );
     const entries: HistoryIndexEntry[] = [];
-    for (let i = 0; i + 1 < scored.length; i += 2) {
+    for (let i = 0; i + 1 < scored.length && entries.length < limit; i += 2) {
       const entry = this.index.parse(scored[i], Number(scored[i + 1]));
-      if (entry) entries.push(entry);
+      if (entry && (!eventType || entry.type === eventType)) {
+        entries.push(entry);
+      }
     }
     if (entries.length === 0) return [];
     const reads = redis.pipeline();
@@ -231,11 +240,8 @@ interface StoredEvent {
 
 /** The event of a stream entry's fields; none for a replay (one group's). */
 function storedEvent(type: string, fields: string[]): StoredEvent | undefined {
-  let text: string | undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === TARGET_GROUP_FIELD) return undefined;
-    if (fields[i] === ENVELOPE_FIELD) text = fields[i + 1];
-  }
+  if (fieldOf(fields, TARGET_GROUP_FIELD) !== undefined) return undefined;
+  const text = fieldOf(fields, ENVELOPE_FIELD);
   return text === undefined ? undefined : { type, text };
 }
 

@@ -15,6 +15,7 @@ import { EventBusStats } from '../../stats/event-bus.stats.js';
 import type { ConsumerTrust } from '../../trust/event-trust.js';
 import { describeError } from '../describe-error.js';
 import { busReconnectDelay } from '../redis-retry.js';
+import { fieldOf } from '../../dead-letters/dead-letter.codec.js';
 import {
   appendDeadLetters,
   DEFAULT_DEAD_LETTER_BOUNDS,
@@ -523,13 +524,13 @@ export class ServerRedisStreams
     for (const entry of arrivals) {
       const { stream, id, fields, deliveries } = entry;
       const type = this.typeOf(stream);
-      const onlyFor = readField(fields, TARGET_GROUP_FIELD);
+      const onlyFor = fieldOf(fields, TARGET_GROUP_FIELD);
       if (onlyFor !== undefined && onlyFor !== this.settings.group) {
         // A replay meant for another service's group.
         this.track(this.acknowledge(entry));
         continue;
       }
-      const text = readField(fields, ENVELOPE_FIELD);
+      const text = fieldOf(fields, ENVELOPE_FIELD);
       const raw = parseJson(text);
       const parsed = parseEnvelope(
         type,
@@ -1158,13 +1159,6 @@ function previousId(id: string): string {
   if (seq > 0n) return `${ms}-${seq - 1n}`;
   if (ms > 0n) return `${ms - 1n}-18446744073709551615`;
   return '0-0';
-}
-
-function readField(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === name) return fields[i + 1];
-  }
-  return undefined;
 }
 
 function parseJson(json: string | undefined): unknown {
