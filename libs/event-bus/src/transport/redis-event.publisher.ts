@@ -96,8 +96,12 @@ export class EventNotSentError extends Error {
 /**
  * Sends each event to Redis in one command (see `PUBLISH_SCRIPT`): appended
  * to its stream for durable consumers, broadcast over Nest's Redis transport,
- * indexed in the history under its correlation id. Concurrent publishes share round trips (ioredis
- * auto-pipelining: the commands of one tick go out in one write).
+ * indexed in the history under its correlation id. Concurrent publishes
+ * share commands: those of one turn of the event loop go together, 64 at
+ * most, and a full command goes out at once, so that Redis runs it while the
+ * rest of the turn is still being published. No ioredis auto-pipelining: it
+ * holds every command back while an earlier pipeline awaits its replies,
+ * which left the publisher idle a quarter of the time at saturation.
  *
  * `send` and `publishNow` throw when Redis does not take the event; the bus
  * then keeps it in the outbox table. `publish` is for apps without a
@@ -125,7 +129,6 @@ export class RedisEventPublisher {
     this.redis = new Redis({
       ...redis,
       lazyConnect: true,
-      enableAutoPipelining: true,
       // An event is taken by Redis or the caller hears of it at once: no
       // queue inside ioredis, no silent resend of a command that may have
       // run (the bus resends from the outbox; consumers drop duplicates).
@@ -200,22 +203,22 @@ export class RedisEventPublisher {
   ): Promise<void> {
     if (!this.ready) throw new EventNotSentError('Redis is not connected');
     await new Promise<void>((resolve, reject) => {
-      if (this.queued.length === 0) {
+      this.queued.push({ event, json, resolve, reject });
+      if (this.queued.length >= MAX_EVENTS_PER_COMMAND) this.sendQueued();
+      else if (this.queued.length === 1) {
         // After the promise jobs of this turn: every publish they continue
         // joins the same command.
         process.nextTick(() => this.sendQueued());
       }
-      this.queued.push({ event, json, resolve, reject });
     });
     this.stats.count('published', event.type);
   }
 
   private sendQueued(): void {
     const queued = this.queued;
+    if (queued.length === 0) return;
     this.queued = [];
-    for (let at = 0; at < queued.length; at += MAX_EVENTS_PER_COMMAND) {
-      void this.sendTogether(queued.slice(at, at + MAX_EVENTS_PER_COMMAND));
-    }
+    void this.sendTogether(queued);
   }
 
   private async sendTogether(events: QueuedEvent[]): Promise<void> {
