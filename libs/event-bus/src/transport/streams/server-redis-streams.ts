@@ -187,13 +187,14 @@ interface Batch {
 }
 
 /**
- * Handlers an instance runs at once. Measured draining 20,000 entries into
- * a no-op handler on the shared 2-core machine (load ~24, so only the trend
- * holds): 16 -> 0.9-1.3k events/s, 64 -> 1.0-1.2k, 256 -> 1.3-1.6k. Past 64
- * the gain is small while real handlers would hold that many database
- * connections at once; the benchmark should confirm it.
+ * Handlers an instance runs at once. With a no-op handler, saturated
+ * (`durable.saturation` bench rows, 30,000 events, 2-core machine): 64 ->
+ * 21.5k events/s, 128 -> 24k, 256 -> 25k; with 64 the consumer waited on
+ * its round trips a third of the time. Past 128 the gain is within the
+ * noise, while handlers on one database connection (PGlite) would queue
+ * longer behind one another within their timeout.
  */
-const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_MAX_IN_FLIGHT = 128;
 
 const DEFAULTS = {
   keyPrefix: DEFAULT_KEY_PREFIX,
