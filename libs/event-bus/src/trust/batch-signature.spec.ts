@@ -4,7 +4,9 @@ import {
   climbProof,
   leafHash,
   readProof,
+  signedRoot,
   type BatchProof,
+  type Digest,
 } from './batch-signature.js';
 
 const read = (proof: string): BatchProof => {
@@ -14,7 +16,7 @@ const read = (proof: string): BatchProof => {
 };
 
 /** The root a proof leads to, when it is well formed. */
-const rootOfProof = (leaf: Buffer, proof: string): Buffer | undefined => {
+const rootOfProof = (leaf: Digest, proof: string): Digest | undefined => {
   const parsed = readProof(proof);
   const climb = parsed && climbProof(leaf, parsed);
   return climb && !climb.known ? climb.root : undefined;
@@ -87,8 +89,8 @@ describe('batch signatures: the Merkle tree', () => {
     expect(first).toMatchObject({ known: false, root });
     // Leaf 0's climb learns 3 siblings and 3 nodes (the root last).
     expect(first.learned).toHaveLength(6);
-    const known = new Set(first.learned.map((node) => node.toString('hex')));
-    const isKnown = (node: Buffer) => known.has(node.toString('hex'));
+    const known = new Set(first.learned);
+    const isKnown = (node: Digest) => known.has(node);
     // Leaf 1 meets leaf 0's parent; leaf 2 the node of leaves 2 and 3,
     // a sibling of leaf 0's path; leaf 7 that of leaves 4 to 7, one level up.
     expect(climbProof(batch[1], read(proofs[1]), isKnown)).toMatchObject({
@@ -117,6 +119,30 @@ describe('batch signatures: the Merkle tree', () => {
     const [a, b] = leaves(2);
     const { root } = batchTree([a, b]);
     // The root of two leaves is not the leaf hash of their concatenation.
-    expect(root).not.toEqual(leafHash(Buffer.concat([a, b])));
+    expect(root).not.toEqual(leafHash(Buffer.from(a + b, 'latin1')));
+  });
+
+  it('computes the bytes it always has: events signed earlier still verify', () => {
+    // Computed by the implementation that kept digests in Buffers.
+    const hex = (digest: Digest) =>
+      Buffer.from(digest, 'latin1').toString('hex');
+    const batch = leaves(5);
+    const { root, proofs } = batchTree(batch);
+    expect(hex(batch[0])).toBe(
+      'a344deda6399e079700f18caccc174ed11ef1b1d164271e3a95d82c734466977',
+    );
+    expect(hex(leafHash('é\u{1F600}'))).toBe(
+      '33911e72eb0a9c39b408719c39313a0d7e65b6891c9f832b6c40e35853fa11d1',
+    );
+    expect(hex(root)).toBe(
+      'b5af9c41186dda1343de76873b2805a2b1421fd1a889de9fa98b2a8ed8d214be',
+    );
+    expect(proofs[3]).toBe(
+      'b2.5.3.mwsvHVi_CGiQtBRvCe-kLKE-UlqgM5OSFWDFgU_1MIiVl6AIw5kQjdxn-IFinfvaFr5j_LdLQokvdJ3eCNM2SqUp04MNnCbEV8Lt5oJsK39MuLBH_EoJN2Ag7_d7F8Ev',
+    );
+    expect(signedRoot(root, 'b2').toString('hex')).toBe(
+      '6576656e74627573206261746368207369676e61747572652076320ab5af9c41186dda1343de76873b2805a2b1421fd1a889de9fa98b2a8ed8d214be',
+    );
+    expect(rootOfProof(batch[3], proofs[3])).toBe(root);
   });
 });

@@ -40,37 +40,51 @@ const SIGNED_CONTEXT: Record<ProofScheme, Buffer> = {
 // first being copied into a buffer (U+0000 is the byte 0 in UTF-8).
 const LEAF_PREFIX_TEXT = '\u0000';
 const LEAF_PREFIX = Buffer.from([0]);
-const NODE_PREFIX = Buffer.from([1]);
+const NODE_PREFIX = 1;
+
+/**
+ * A SHA-256 digest as 32 latin1 characters, one per byte: `hash` returns
+ * that (`'binary'`, Node's other name for latin1) several times faster
+ * than a Buffer (0.2 against 0.6 µs here), and the consumer's set of
+ * verified nodes needs a string key anyway.
+ */
+export type Digest = string;
 
 /** The leaf of a signed form (UTF-8 when given as text). */
-export const leafHash = (signed: Buffer | string): Buffer =>
+export const leafHash = (signed: Buffer | string): Digest =>
   typeof signed === 'string'
-    ? hash('sha256', LEAF_PREFIX_TEXT + signed, 'buffer')
-    : hash('sha256', Buffer.concat([LEAF_PREFIX, signed]), 'buffer');
+    ? hash('sha256', LEAF_PREFIX_TEXT + signed, 'binary')
+    : hash('sha256', Buffer.concat([LEAF_PREFIX, signed]), 'binary');
 
-// One-shot hashing: a Hash object per node cost several times the digest.
-const nodeHash = (left: Buffer, right: Buffer): Buffer =>
-  hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+// One-shot hashing (a Hash object per node cost several times the digest)
+// of one reused buffer: `hash` reads it before returning.
+const nodeInput = Buffer.alloc(1 + 2 * HASH_BYTES);
+nodeInput[0] = NODE_PREFIX;
+const nodeHash = (left: Digest, right: Digest): Digest => {
+  nodeInput.write(left, 1, HASH_BYTES, 'latin1');
+  nodeInput.write(right, 1 + HASH_BYTES, HASH_BYTES, 'latin1');
+  return hash('sha256', nodeInput, 'binary');
+};
 
 /** The bytes the batch's signature covers. */
-export const signedRoot = (root: Buffer, scheme: ProofScheme): Buffer =>
-  Buffer.concat([SIGNED_CONTEXT[scheme], root]);
+export const signedRoot = (root: Digest, scheme: ProofScheme): Buffer =>
+  Buffer.concat([SIGNED_CONTEXT[scheme], Buffer.from(root, 'latin1')]);
 
 /**
  * The root of the tree over `leaves` and each leaf's proof. A node without
  * a sibling (the last of an odd level) goes up unchanged.
  */
 export function batchTree(
-  leaves: readonly Buffer[],
+  leaves: readonly Digest[],
   scheme: ProofScheme = CURRENT_SCHEME,
-): { root: Buffer; proofs: string[] } {
+): { root: Digest; proofs: string[] } {
   if (leaves.length === 0)
     throw new RangeError('A batch has one leaf at least');
   // The levels of the tree, the leaves first and the root alone last.
-  const levels: Array<readonly Buffer[]> = [leaves];
+  const levels: Array<readonly Digest[]> = [leaves];
   while (levels[levels.length - 1].length > 1) {
     const below = levels[levels.length - 1];
-    const level: Buffer[] = [];
+    const level: Digest[] = [];
     for (let i = 0; i < below.length; i += 2) {
       level.push(
         i + 1 < below.length ? nodeHash(below[i], below[i + 1]) : below[i],
@@ -79,14 +93,14 @@ export function batchTree(
     levels.push(level);
   }
   const proofs = leaves.map((_, leaf) => {
-    const siblings: Buffer[] = [];
+    let siblings = '';
     let index = leaf;
     for (let depth = 0; depth < levels.length - 1; depth++) {
       const sibling = index ^ 1;
-      if (sibling < levels[depth].length) siblings.push(levels[depth][sibling]);
+      if (sibling < levels[depth].length) siblings += levels[depth][sibling];
       index >>= 1;
     }
-    return `${scheme}.${leaves.length}.${leaf}.${Buffer.concat(siblings).toString('base64url')}`;
+    return `${scheme}.${leaves.length}.${leaf}.${Buffer.from(siblings, 'latin1').toString('base64url')}`;
   });
   return { root: levels[levels.length - 1][0], proofs };
 }
@@ -96,8 +110,8 @@ export interface BatchProof {
   scheme: ProofScheme;
   leaves: number;
   index: number;
-  /** The siblings' hashes, bottom-up, concatenated. */
-  siblings: Buffer;
+  /** The siblings' digests, bottom-up, concatenated. */
+  siblings: Digest;
 }
 
 /**
@@ -115,7 +129,12 @@ export function readProof(proof: string): BatchProof | undefined {
   if (siblings.length !== HASH_BYTES * siblingsNeeded(leaves, index)) {
     return undefined;
   }
-  return { scheme: scheme as ProofScheme, leaves, index, siblings };
+  return {
+    scheme: scheme as ProofScheme,
+    leaves,
+    index,
+    siblings: siblings.toString('latin1'),
+  };
 }
 
 /**
@@ -125,27 +144,27 @@ export function readProof(proof: string): BatchProof | undefined {
  * known node was).
  */
 export type Climb =
-  | { known: true; learned: Buffer[] }
-  | { known: false; root: Buffer; learned: Buffer[] };
+  | { known: true; learned: Digest[] }
+  | { known: false; root: Digest; learned: Digest[] };
 
 /**
  * Climbs from `leaf` along `proof`: stops at the first node `isKnown` says
  * is in a tree already verified, else gives the root.
  */
 export function climbProof(
-  leaf: Buffer,
+  leaf: Digest,
   proof: BatchProof,
-  isKnown: (node: Buffer) => boolean = () => false,
+  isKnown: (node: Digest) => boolean = () => false,
 ): Climb {
   let { leaves: count, index } = proof;
   let hash = leaf;
   // Only computed nodes are looked up, never the leaf: an envelope is
   // accepted only through the proof it carries.
-  const learned: Buffer[] = [];
+  const learned: Digest[] = [];
   let used = 0;
   while (count > 1) {
     if (index % 2 === 1 || index + 1 < count) {
-      const sibling = proof.siblings.subarray(used, used + HASH_BYTES);
+      const sibling = proof.siblings.slice(used, used + HASH_BYTES);
       used += HASH_BYTES;
       hash =
         index % 2 === 1 ? nodeHash(sibling, hash) : nodeHash(hash, sibling);

@@ -130,7 +130,7 @@ export class EventTrust implements OnModuleInit {
   /** Envelopes waiting to be signed together at the end of this turn. */
   private batch: PendingSignature[] = [];
   /**
-   * The nodes (base64) known to be in each batch tree whose signature was
+   * The nodes (latin1 digests) known to be in each batch tree whose signature was
    * verified, by key id and signature.
    */
   private readonly verifiedBatches = new Map<string, Set<string>>();
@@ -541,7 +541,7 @@ export class EventTrust implements OnModuleInit {
       const climb = climbProof(
         leafHash(signedForm(envelope, omit, proof, envelopeText)),
         proof,
-        known && ((node) => known.has(node.toString('latin1'))),
+        known && ((node) => known.has(node)),
       );
       if (
         !climb.known &&
@@ -555,7 +555,7 @@ export class EventTrust implements OnModuleInit {
         return false;
       }
       const nodes = known ?? new Set<string>();
-      for (const node of climb.learned) nodes.add(node.toString('latin1'));
+      for (const node of climb.learned) nodes.add(node);
       if (!known) {
         if (this.verifiedBatches.size >= VERIFIED_BATCHES_REMEMBERED) {
           this.verifiedBatches.delete(
