@@ -94,7 +94,7 @@ export interface DurableConsumerOptions {
    * instance takes it over (the first one crashed); default 30000 ms.
    */
   claimIdleMs?: number;
-  /** Events handled at once per instance; default 64. */
+  /** Events handled at once per instance; default 128. */
   maxInFlight?: number;
   /** Dead letters kept per consumer group; default 10000. */
   deadLetterMaxPerGroup?: number;

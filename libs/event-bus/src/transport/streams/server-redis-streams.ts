@@ -52,7 +52,7 @@ export interface RedisStreamsServerOptions {
   consumer?: string;
   /** Prefix of the stream keys; default `eventbus:`. */
   keyPrefix?: string;
-  /** Entries handled at once by this instance (back-pressure); default 64. */
+  /** Entries handled at once by this instance (back-pressure); default 128. */
   maxInFlight?: number;
   /** How long one read waits for new entries; default 1000 ms. */
   blockMs?: number;
