@@ -25,6 +25,18 @@ export type EnvelopeVerifier = (
   text?: string,
 ) => ParsedEnvelope;
 
+/**
+ * The JSON value of a stored envelope's text, or `undefined` when it is
+ * missing or not JSON (which `parseEnvelope` then refuses).
+ */
+export function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? 'null') as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 const REQUIRED_STRINGS = [
   'id',
   'type',

@@ -9,7 +9,11 @@ import {
 } from '../event-bus.constants.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { fieldOf } from '../dead-letters/dead-letter.codec.js';
-import { parseEnvelope } from '../envelope/envelope-parser.js';
+import {
+  parseEnvelope,
+  safeJson,
+  type EnvelopeVerifier,
+} from '../envelope/envelope-parser.js';
 import { redactSensitive } from '../envelope/redact.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
 import { compareIds, idAt } from '../retention/stream-ids.js';
@@ -47,17 +51,26 @@ export class EventHistory {
   private readonly keyPrefix: string;
   /** The index in Redis; the publisher writes it. */
   readonly index: HistoryIndex;
+  /**
+   * A consumer's check but for the age (kept events are old by design),
+   * not counted as refused deliveries: listing one delivers nothing.
+   */
+  private readonly verifyKept?: EnvelopeVerifier;
 
   constructor(
     @InjectEventBusOptions() options: EventBusModuleOptions,
     @Inject(EVENT_BUS_REDIS) private readonly redis: Redis | null,
-    @Optional() private readonly trust?: EventTrust,
+    @Optional() trust?: EventTrust,
   ) {
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.index = new HistoryIndex(
       `${this.keyPrefix}history:`,
       options.historyTtlSeconds ?? DEFAULT_HISTORY_TTL_SECONDS,
     );
+    this.verifyKept = trust
+      ? (envelope, signed) =>
+          trust.open(envelope, { checkAge: false, text: signed, count: false })
+      : undefined;
   }
 
   recordLocal(event: EventEnvelope): void {
@@ -205,27 +218,7 @@ export class EventHistory {
 
   /** The envelope of a stored event, if it passes a consumer's checks. */
   private authentic({ type, text }: StoredEvent): EventEnvelope | undefined {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-    // Kept events are old by design: every check but their age. Not
-    // counted as refused deliveries: listing one delivers nothing.
-    const parsed = parseEnvelope(
-      type,
-      raw,
-      this.trust
-        ? (envelope, signed) =>
-            this.trust!.open(envelope, {
-              checkAge: false,
-              text: signed,
-              count: false,
-            })
-        : undefined,
-      text,
-    );
+    const parsed = parseEnvelope(type, safeJson(text), this.verifyKept, text);
     return parsed.ok ? parsed.envelope : undefined;
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventPayload, EventType } from '@app/contracts';
 import type { Redis } from 'ioredis';
 import { runWithCorrelation } from '../correlation/correlation.context.js';
-import { parseEnvelope } from '../envelope/envelope-parser.js';
+import { parseEnvelope, safeJson } from '../envelope/envelope-parser.js';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import {
   DEFAULT_KEY_PREFIX,
@@ -91,13 +91,5 @@ export class EventReplayer {
       `Replayed ${result.replayed} ${type} events (${result.skipped} skipped)`,
     );
     return result;
-  }
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? 'null') as unknown;
-  } catch {
-    return undefined;
   }
 }
