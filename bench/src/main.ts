@@ -46,7 +46,7 @@ const FULL = {
   outboxEvents: 3_000,
   jobs: { jobs: 10_000, latencyJobs: 2_000 },
   system: {
-    rates: [5, 10, 20, 40, 80, 160],
+    rates: [5, 10, 20, 30, 40, 80, 160],
     stepSeconds: 10,
     idleSeconds: 10,
     afterSeconds: 60,
