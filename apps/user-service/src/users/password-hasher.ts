@@ -17,7 +17,7 @@ export class PasswordHasher {
   private dummyHash?: Promise<string>;
 
   hash(password: string): Promise<string> {
-    return hash(password, { cost: BCRYPT_COST });
+    return hash(password, BCRYPT_COST);
   }
 
   /**
